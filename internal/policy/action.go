@@ -1,0 +1,82 @@
+package policy
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Action is what an operation does to an object. The guard records it in the
+// audit trail and metrics, so the strings are stable identifiers.
+type Action string
+
+// The actions ceso performs. Destructive ones lose data or availability and
+// therefore need unrestricted mode or an elevation.
+const (
+	ActionRead           Action = "read"
+	ActionCreate         Action = "create"
+	ActionUpdate         Action = "update"
+	ActionDelete         Action = "delete"
+	ActionReplace        Action = "replace"
+	ActionPowerOffForced Action = "power_off_forced"
+	ActionBackupDelete   Action = "backup_delete"
+	ActionRestoreOver    Action = "restore_over"
+)
+
+var actionRequires = map[Action]Mode{
+	ActionRead:           Restricted,
+	ActionCreate:         Standard,
+	ActionUpdate:         Standard,
+	ActionDelete:         Unrestricted,
+	ActionReplace:        Unrestricted,
+	ActionPowerOffForced: Unrestricted,
+	ActionBackupDelete:   Unrestricted,
+	ActionRestoreOver:    Unrestricted,
+}
+
+// Valid reports whether a is a known action.
+func (a Action) Valid() bool {
+	_, ok := actionRequires[a]
+	return ok
+}
+
+// Destructive reports whether a needs more than standard mode.
+func (a Action) Destructive() bool {
+	return actionRequires[a] == Unrestricted
+}
+
+// Changes reports whether a modifies anything on the host.
+func (a Action) Changes() bool { return a != ActionRead }
+
+// RequiredMode is the lowest mode in which a runs without an elevation.
+// Unknown actions require unrestricted: a new action someone forgets to
+// classify must fail closed.
+func (a Action) RequiredMode() Mode {
+	if m, ok := actionRequires[a]; ok {
+		return m
+	}
+	return Unrestricted
+}
+
+// Actions lists every known action, sorted, for tests and documentation.
+func Actions() []Action {
+	out := make([]Action, 0, len(actionRequires))
+	for a := range actionRequires {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// ParseAction reads an action identifier.
+func ParseAction(s string) (Action, error) {
+	a := Action(strings.TrimSpace(s))
+	if !a.Valid() {
+		names := make([]string, 0, len(actionRequires))
+		for _, x := range Actions() {
+			names = append(names, string(x))
+		}
+		return "", fmt.Errorf("invalid action %q: valid actions are %s", s, strings.Join(names, ", "))
+	}
+	return a, nil
+}
