@@ -1,0 +1,199 @@
+// Package esxi is ceso's facade over govmomi: a provider-scoped session pool,
+// host facts, batched inventory reads, task waits and fault mapping. Nothing in
+// it knows about Terraform, so it is tested directly against the simulator.
+package esxi
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Defaults applied when a Config field is left at its zero value.
+const (
+	DefaultMinSessions = 2
+	DefaultMaxSessions = 10
+	DefaultIdleTimeout = 5 * time.Minute
+	DefaultAPITimeout  = 5 * time.Minute
+	// DefaultHealthCheckAfter is how long a session may sit idle before it is
+	// checked with a cheap call on its next use. Checking every reuse would
+	// cost a round trip per operation; a stale session is also caught by the
+	// re-login transport, so the check only needs to catch long idle gaps.
+	DefaultHealthCheckAfter = 30 * time.Second
+	// DefaultInventoryTTL bounds how stale a shared inventory read may be. It
+	// only needs to cover one refresh wave; the provider's own writes
+	// invalidate it at once.
+	DefaultInventoryTTL = 10 * time.Second
+)
+
+// Config says how to reach and log in to one ESXi host or vCenter.
+type Config struct {
+	Host       string // host name, host:port or URL
+	Username   string
+	Password   string
+	Insecure   bool   // skip TLS verification (explicit opt-out)
+	Thumbprint string // pin the host certificate (SHA-1 or SHA-256, hex, colons optional)
+	Datacenter string // default datacenter on vCenter; ignored on a standalone host
+	APITimeout time.Duration
+
+	MinSessions      int
+	MaxSessions      int
+	IdleTimeout      time.Duration
+	HealthCheckAfter time.Duration
+	KeepAlive        time.Duration
+	InventoryTTL     time.Duration
+
+	// OnCall is told the method name of every SOAP round trip (for metrics).
+	OnCall func(method string)
+	// OnPoolEvent is told of pool events: created, expired, health_check_failed, relogin.
+	OnPoolEvent func(event string)
+}
+
+// FieldError names the configuration field at fault, so the provider can
+// attach the message to the right attribute.
+type FieldError struct {
+	Field   string // provider attribute name, e.g. "host" or "pool.max_sessions"
+	Summary string
+	Detail  string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Summary + ": " + e.Detail }
+
+// AsFieldError reports whether err carries a FieldError.
+func AsFieldError(err error) (*FieldError, bool) {
+	var fe *FieldError
+	ok := errors.As(err, &fe)
+	return fe, ok
+}
+
+// withDefaults returns a copy of c with zero values replaced by defaults.
+func (c Config) withDefaults() Config {
+	if c.MinSessions == 0 {
+		c.MinSessions = DefaultMinSessions
+	}
+	if c.MaxSessions == 0 {
+		c.MaxSessions = DefaultMaxSessions
+	}
+	if c.MinSessions > c.MaxSessions && c.MaxSessions > 0 {
+		// Only the explicit min > max case is an error (see Validate); a
+		// default min above an explicit small max is lowered quietly.
+		c.MinSessions = c.MaxSessions
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.APITimeout == 0 {
+		c.APITimeout = DefaultAPITimeout
+	}
+	if c.HealthCheckAfter == 0 {
+		c.HealthCheckAfter = DefaultHealthCheckAfter
+	}
+	if c.KeepAlive == 0 {
+		c.KeepAlive = c.IdleTimeout / 2
+	}
+	if c.InventoryTTL == 0 {
+		c.InventoryTTL = DefaultInventoryTTL
+	}
+	return c
+}
+
+// Validate checks the configuration without touching the network.
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := ParseHost(c.Host); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Username == "" {
+		errs = append(errs, &FieldError{Field: "username", Summary: "Missing username",
+			Detail: "Set username in the provider block or CESO_USERNAME."})
+	}
+	if c.MinSessions < 0 {
+		errs = append(errs, &FieldError{Field: "pool.min_sessions", Summary: "Invalid pool size",
+			Detail: fmt.Sprintf("min_sessions is %d; it must be 0 or more.", c.MinSessions)})
+	}
+	if c.MaxSessions < 0 {
+		errs = append(errs, &FieldError{Field: "pool.max_sessions", Summary: "Invalid pool size",
+			Detail: fmt.Sprintf("max_sessions is %d; it must be 1 or more.", c.MaxSessions)})
+	}
+	if c.MinSessions > 0 && c.MaxSessions > 0 && c.MinSessions > c.MaxSessions {
+		errs = append(errs, &FieldError{Field: "pool.min_sessions", Summary: "Invalid pool size",
+			Detail: fmt.Sprintf("min_sessions (%d) is larger than max_sessions (%d); lower min_sessions or raise max_sessions.", c.MinSessions, c.MaxSessions)})
+	}
+	if c.IdleTimeout < 0 {
+		errs = append(errs, &FieldError{Field: "pool.idle_timeout", Summary: "Invalid idle timeout",
+			Detail: "idle_timeout must be a positive duration such as \"5m\"."})
+	}
+	if c.APITimeout < 0 {
+		errs = append(errs, &FieldError{Field: "api_timeout", Summary: "Invalid API timeout",
+			Detail: "api_timeout must be a positive duration such as \"2m\"."})
+	}
+	if c.Thumbprint != "" {
+		if _, err := NormalizeThumbprint(c.Thumbprint); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ParseHost accepts "esxi01", "esxi01:8443", "10.0.0.5", "[fd00::5]:443" or a
+// full URL, and returns the SDK endpoint URL (https, path /sdk unless given).
+func ParseHost(host string) (*url.URL, error) {
+	bad := func(why string) error {
+		return &FieldError{Field: "host", Summary: "Invalid host",
+			Detail: fmt.Sprintf("%q %s. Give a host name, an IP address, host:port, or a URL such as https://esxi01.example.com/sdk (also CESO_HOST).", host, why)}
+	}
+	h := strings.TrimSpace(host)
+	if h == "" {
+		return nil, &FieldError{Field: "host", Summary: "Missing host",
+			Detail: "Set host in the provider block or CESO_HOST to the ESXi host or vCenter name, address or URL."}
+	}
+	if !strings.Contains(h, "://") {
+		h = "https://" + h
+	}
+	u, err := url.Parse(h)
+	if err != nil {
+		return nil, bad("is not a valid host or URL")
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return nil, bad("has scheme " + u.Scheme + "; only https (or http for a local simulator) is accepted")
+	}
+	name := u.Hostname()
+	if name == "" {
+		return nil, bad("has no host name")
+	}
+	if net.ParseIP(name) == nil && !hostnamePattern.MatchString(name) {
+		return nil, bad("is not a valid host name")
+	}
+	if p := u.Port(); p != "" {
+		var n int
+		if _, err := fmt.Sscanf(p, "%d", &n); err != nil || n < 1 || n > 65535 {
+			return nil, bad("has an invalid port")
+		}
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/sdk"
+	}
+	u.User = nil // credentials come from username/password, never the URL
+	return u, nil
+}
+
+var hostnamePattern = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
+
+// NormalizeThumbprint returns the thumbprint in govmomi's form (upper-case hex
+// pairs joined by colons); SHA-1 (20 bytes) and SHA-256 (32 bytes) are accepted.
+func NormalizeThumbprint(tp string) (string, error) {
+	hexOnly := strings.ToUpper(strings.NewReplacer(":", "", " ", "", "-", "").Replace(strings.TrimSpace(tp)))
+	if (len(hexOnly) != 40 && len(hexOnly) != 64) || !regexp.MustCompile(`^[0-9A-F]+$`).MatchString(hexOnly) {
+		return "", &FieldError{Field: "tls_thumbprint", Summary: "Invalid TLS thumbprint",
+			Detail: "tls_thumbprint must be the SHA-256 (64 hex digits) or SHA-1 (40 hex digits) fingerprint of the host certificate, colons optional; get it with: openssl s_client -connect HOST:443 </dev/null | openssl x509 -noout -fingerprint -sha256"}
+	}
+	pairs := make([]string, 0, len(hexOnly)/2)
+	for i := 0; i < len(hexOnly); i += 2 {
+		pairs = append(pairs, hexOnly[i:i+2])
+	}
+	return strings.Join(pairs, ":"), nil
+}

@@ -1,0 +1,127 @@
+package esxi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vmware/govmomi/fault"
+	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// CallCounter counts SOAP round trips by method. One counter is shared by
+// every session of a pool, so tests and benchmarks see the provider's total.
+type CallCounter struct {
+	mu      sync.Mutex
+	methods map[string]int64
+	total   atomic.Int64
+	observe func(method string)
+}
+
+// NewCallCounter returns a counter that also reports each call to observe (may be nil).
+func NewCallCounter(observe func(method string)) *CallCounter {
+	return &CallCounter{methods: map[string]int64{}, observe: observe}
+}
+
+func (c *CallCounter) add(method string) {
+	c.total.Add(1)
+	c.mu.Lock()
+	c.methods[method]++
+	c.mu.Unlock()
+	if c.observe != nil {
+		c.observe(method)
+	}
+}
+
+// Total is the number of round trips so far.
+func (c *CallCounter) Total() int64 { return c.total.Load() }
+
+// Methods returns a copy of the per-method counts.
+func (c *CallCounter) Methods() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int64, len(c.methods))
+	for k, v := range c.methods {
+		out[k] = v
+	}
+	return out
+}
+
+// String lists the counts by method, for test failure messages.
+func (c *CallCounter) String() string {
+	m := c.Methods()
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, m[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+// methodName turns a request body type (*methods.CreateVM_TaskBody) into the
+// SOAP method name (CreateVM_Task).
+func methodName(req soap.HasFault) string {
+	t := reflect.TypeOf(req)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return strings.TrimSuffix(t.Name(), "Body")
+}
+
+// transport sits between a session's vim25.Client and its soap.Client. It
+// counts calls, bounds each call by the API timeout, and logs in again once
+// when the host says the session is gone.
+type transport struct {
+	next    soap.RoundTripper
+	counter *CallCounter
+	timeout time.Duration
+	relogin func(ctx context.Context) error
+	onEvent func(string)
+}
+
+// methods that must not trigger a re-login loop.
+var noRelogin = map[string]bool{"Login": true, "Logout": true, "RetrieveServiceContent": true, "SessionIsActive": true}
+
+// longPoll methods wait on the host by design; the API timeout does not apply.
+var longPoll = map[string]bool{"WaitForUpdatesEx": true, "WaitForUpdates": true}
+
+func (t *transport) RoundTrip(ctx context.Context, req, res soap.HasFault) error {
+	method := methodName(req)
+	err := t.call(ctx, method, req, res)
+	if err != nil && t.relogin != nil && !noRelogin[method] && fault.Is(err, &types.NotAuthenticated{}) {
+		if t.onEvent != nil {
+			t.onEvent("relogin")
+		}
+		if lerr := t.relogin(ctx); lerr != nil {
+			return Wrap("log in again after the session expired", lerr)
+		}
+		err = t.call(ctx, method, req, res)
+	}
+	return err
+}
+
+func (t *transport) call(ctx context.Context, method string, req, res soap.HasFault) error {
+	t.counter.add(method)
+	if t.timeout <= 0 || longPoll[method] {
+		return t.next.RoundTrip(ctx, req, res)
+	}
+	cctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	err := t.next.RoundTrip(cctx, req, res)
+	if err != nil && errors.Is(cctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		return &Error{Op: method, Kind: KindTimeout, Hint: hints[KindTimeout],
+			Err: fmt.Errorf("no answer within api_timeout (%s): %w", t.timeout, context.DeadlineExceeded)}
+	}
+	return err
+}

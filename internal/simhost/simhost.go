@@ -1,0 +1,206 @@
+// Package simhost runs govmomi's simulator as a local ESXi host or vCenter
+// for ceso's tests, benchmarks, the demo and the cesosim command. It makes the
+// simulator stricter where it is more lenient than a real host (a standalone
+// ESXi refuses CloneVM_Task), logs every method it serves so tests can assert
+// what really reached the host, and prepares a template VM with a real disk.
+package simhost
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"sync"
+
+	"github.com/vmware/govmomi"
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// Default credentials of a simulated host.
+const (
+	DefaultUsername = "root"
+	DefaultPassword = "ceso-sim-password"
+)
+
+// Options select the model and what to prepare in it.
+type Options struct {
+	VCenter   bool   // VPX model (vCenter with a cluster) instead of a standalone ESXi host
+	VMs       int    // plain VMs created by the model (the model's own names)
+	Templates int    // template VMs with one disk each, named TemplateName, TemplateName-1, ...
+	LatencyMS int    // added to every SOAP call
+	TLS       bool   // serve https with the simulator's self-signed certificate
+	Listen    string // host:port, default 127.0.0.1:0
+	Username  string // default DefaultUsername
+	Password  string // default DefaultPassword
+	// AllowClone leaves CloneVM_Task working on the ESX model (a real
+	// standalone host refuses it; only tests of that refusal's absence want this).
+	AllowClone bool
+}
+
+// TemplateName is the name of the first prepared template VM.
+const TemplateName = "ceso-template"
+
+// Host is a running simulated endpoint.
+type Host struct {
+	Model    *simulator.Model
+	Server   *simulator.Server
+	URL      *url.URL // without credentials
+	Username string
+	Password string
+	Options  Options
+
+	mu      sync.Mutex
+	methods []string
+	hooks   []func(*simulator.Context, *simulator.Method) types.BaseMethodFault
+}
+
+// Start creates the model and serves it on 127.0.0.1.
+func Start(opts Options) (*Host, error) {
+	if opts.Username == "" {
+		opts.Username = DefaultUsername
+	}
+	if opts.Password == "" {
+		opts.Password = DefaultPassword
+	}
+	if opts.Listen == "" {
+		opts.Listen = "127.0.0.1:0"
+	}
+	if opts.Templates == 0 {
+		opts.Templates = 1
+	}
+	if opts.Templates < 0 {
+		opts.Templates = 0
+	}
+	m := simulator.ESX()
+	if opts.VCenter {
+		m = simulator.VPX()
+		m.ClusterHost = 1
+		m.Host = 0
+	}
+	m.Machine = opts.VMs
+	m.Autostart = false
+	if err := m.Create(); err != nil {
+		return nil, fmt.Errorf("create simulator model: %w", err)
+	}
+	m.DelayConfig.Delay = opts.LatencyMS
+	m.Service.Listen = &url.URL{Host: opts.Listen, User: url.UserPassword(opts.Username, opts.Password)}
+	if opts.TLS {
+		m.Service.TLS = new(tls.Config)
+	}
+	h := &Host{Model: m, Username: opts.Username, Password: opts.Password, Options: opts}
+	m.Map().Handler = h.handle
+	h.Server = m.Service.NewServer()
+	u := *h.Server.URL
+	u.User = nil
+	h.URL = &u
+
+	if err := h.prepareTemplates(context.Background()); err != nil {
+		h.Close()
+		return nil, err
+	}
+	h.ResetMethods()
+	return h, nil
+}
+
+// handle logs each method and applies strictness rules and test hooks.
+func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
+	h.mu.Lock()
+	h.methods = append(h.methods, m.Name)
+	hooks := append([]func(*simulator.Context, *simulator.Method) types.BaseMethodFault(nil), h.hooks...)
+	h.mu.Unlock()
+	if m.Name == "CloneVM_Task" && !h.Options.VCenter && !h.Options.AllowClone {
+		return nil, &types.NotSupported{RuntimeFault: types.RuntimeFault{MethodFault: types.MethodFault{
+			FaultMessage: []types.LocalizableMessage{{Key: "msg.clone.standalone", Message: "The operation is not supported on a standalone ESXi host (CloneVM_Task)"}}}}}
+	}
+	for _, hook := range hooks {
+		if f := hook(ctx, m); f != nil {
+			return nil, f
+		}
+	}
+	return nil, nil
+}
+
+// AddHook runs fn for every method the host serves; a non-nil fault is returned to the caller.
+func (h *Host) AddHook(fn func(ctx *simulator.Context, m *simulator.Method) types.BaseMethodFault) {
+	h.mu.Lock()
+	h.hooks = append(h.hooks, fn)
+	h.mu.Unlock()
+}
+
+// ClearHooks removes every hook added with AddHook.
+func (h *Host) ClearHooks() {
+	h.mu.Lock()
+	h.hooks = nil
+	h.mu.Unlock()
+}
+
+// Methods returns the SOAP methods served since the last reset, in order.
+func (h *Host) Methods() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.methods...)
+}
+
+// ResetMethods clears the method log.
+func (h *Host) ResetMethods() {
+	h.mu.Lock()
+	h.methods = nil
+	h.mu.Unlock()
+}
+
+// CountMethod returns how many times name was served since the last reset.
+func (h *Host) CountMethod(name string) int {
+	n := 0
+	for _, m := range h.Methods() {
+		if m == name {
+			n++
+		}
+	}
+	return n
+}
+
+// Thumbprint is the SHA-256 thumbprint of the served certificate ("" without TLS).
+func (h *Host) Thumbprint() string {
+	if c := h.Server.Certificate(); c != nil {
+		return soap.ThumbprintSHA256(c)
+	}
+	return ""
+}
+
+// Client logs in a fresh govmomi client (insecure: it is the harness's own view of the host).
+func (h *Host) Client(ctx context.Context) (*govmomi.Client, error) {
+	u := *h.URL
+	u.User = url.UserPassword(h.Username, h.Password)
+	return govmomi.NewClient(ctx, &u, true)
+}
+
+// Close stops the server and removes the model's files.
+func (h *Host) Close() {
+	if h.Server != nil {
+		h.Server.Close()
+	}
+	h.Model.Remove()
+}
+
+// Dir is the folder that holds the simulated datastores' files.
+func (h *Host) Dir() (string, error) {
+	for _, o := range h.Model.Map().OptionManager().Setting {
+		if ov := o.GetOptionValue(); ov.Key == "vcsim.home" {
+			if s, ok := ov.Value.(string); ok {
+				return s, nil
+			}
+		}
+	}
+	return "", errors.New("simhost: no vcsim.home setting")
+}
+
+// exists reports whether a file exists on disk.
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,3 @@
+module github.com/esxi-commander/terraform-provider-ceso/tools
+
+go 1.25
