@@ -1,0 +1,188 @@
+// Package metricstest runs a real Pushgateway for tests and reads back what
+// was pushed to it.
+package metricstest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// Binary is where Debian's prometheus-pushgateway package installs it.
+const Binary = "/usr/bin/prometheus-pushgateway"
+
+// StartPushgateway starts a Pushgateway on a free 127.0.0.1 port with
+// persistence off and returns its base URL; it is stopped when the test
+// ends. Without the binary the test is skipped, except under CI (CI set),
+// where a missing binary means the CI setup is broken and the test fails.
+func StartPushgateway(t testing.TB) string {
+	t.Helper()
+	bin, skip, fail := locate(os.Getenv("CI"), fileExists, exec.LookPath)
+	if fail != "" {
+		t.Fatal(fail)
+	}
+	if skip != "" {
+		t.Skip(skip)
+	}
+	var lastErr error
+	// A free port can be taken between probing and binding; try again.
+	for range 3 {
+		url, err := start(t, bin)
+		if err == nil {
+			return url
+		}
+		lastErr = err
+	}
+	t.Fatalf("pushgateway did not start: %v", lastErr)
+	return ""
+}
+
+// locate finds the binary. Missing, it yields a skip message, or a failure
+// message when ci is set: under CI a missing binary is a broken setup that
+// must not pass as a skipped test.
+func locate(ci string, exists func(string) bool, lookPath func(string) (string, error)) (bin, skip, fail string) {
+	if exists(Binary) {
+		return Binary, "", ""
+	}
+	if p, err := lookPath("prometheus-pushgateway"); err == nil {
+		return p, "", ""
+	}
+	if ci != "" {
+		return "", "", Binary + " is missing under CI: the CI setup must run apt-get install -y prometheus-pushgateway"
+	}
+	return "", Binary + " not found: run apt-get install -y prometheus-pushgateway to run this test", ""
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func start(t testing.TB, bin string) (string, error) {
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	var out bytes.Buffer
+	cmd := exec.Command(bin, "--web.listen-address="+addr, "--persistence.file=", "--log.level=warn")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}
+	url := "http://" + addr
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return "", fmt.Errorf("exited early: %v: %s", err, out.String())
+		default:
+		}
+		if ready(url) {
+			t.Cleanup(stop)
+			return url, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	return "", fmt.Errorf("not ready after 15s: %s", out.String())
+}
+
+func ready(url string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/-/ready", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Families fetches and parses the Pushgateway's own /metrics page, where
+// pushed metrics appear with their job and grouping labels.
+func Families(t testing.TB, url string) map[string]*dto.MetricFamily {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ask for the classic text format, which the parser reads.
+	req.Header.Set("Accept", "text/plain; version=0.0.4")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parsing %s/metrics: %v", url, err)
+	}
+	return fams
+}
+
+// Labels returns a metric's labels as a map.
+func Labels(m *dto.Metric) map[string]string {
+	out := map[string]string{}
+	for _, lp := range m.GetLabel() {
+		out[lp.GetName()] = lp.GetValue()
+	}
+	return out
+}
+
+// Find returns the metrics of family name whose labels include want.
+func Find(fams map[string]*dto.MetricFamily, name string, want map[string]string) []*dto.Metric {
+	var out []*dto.Metric
+	for _, m := range fams[name].GetMetric() {
+		labels := Labels(m)
+		match := true
+		for k, v := range want {
+			if labels[k] != v {
+				match = false
+				break
+			}
+		}
+		if match {
+			out = append(out, m)
+		}
+	}
+	return out
+}
