@@ -90,17 +90,19 @@ var (
 	inlineSecret = regexp.MustCompile(`(?i)((?:password|passwd|passphrase|secret|token|api[_-]?key|authorization)["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&"']+)`)
 )
 
-// String redacts one string: registered values, URL passwords, inline
-// secrets, and #cloud-config documents.
+// String redacts one string: registered values first (so that a secret
+// followed by ": " is not mistaken for a key), then URL passwords, inline
+// secrets, and #cloud-config documents. The patterns only ever replace
+// text between delimiters with the marker, so they cannot put a removed
+// secret back together.
 func (r *Redactor) String(s string) string {
+	s = r.values0(s)
 	if isCloudConfig(s) {
-		s = r.cloudConfig(s)
-	} else {
-		s = urlPassword.ReplaceAllString(s, "${1}"+Redacted+"@")
-		s = inlineSecret.ReplaceAllString(s, "${1}"+Redacted)
+		// Re-encoding YAML can rearrange text, hence another value pass.
+		return r.values0(r.cloudConfig(s))
 	}
-	// Values last, in one pass: nothing after this can reassemble a secret.
-	return r.values0(s)
+	s = urlPassword.ReplaceAllString(s, "${1}"+Redacted+"@")
+	return inlineSecret.ReplaceAllString(s, "${1}"+Redacted)
 }
 
 func (r *Redactor) values0(s string) string {

@@ -112,3 +112,17 @@ func refusalReason(d Decision) string {
 		GrantCommand, d.Required, scope)
 	return b.String()
 }
+
+// Summary is a short Title-Case diagnostic summary for a refused decision.
+func (d Decision) Summary() string {
+	switch {
+	case d.Allowed:
+		return "Change Allowed"
+	case d.GrantErr != nil:
+		return "Elevation Grant Does Not Apply"
+	case d.Mode == Restricted:
+		return "Change Refused In Restricted Mode"
+	default:
+		return "Elevation Required For Destructive Change"
+	}
+}

@@ -1,0 +1,403 @@
+package guard
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/audit"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/metrics"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
+)
+
+// Op is one guarded write.
+type Op struct {
+	// ResourceType is the Terraform type, e.g. "ceso_vm".
+	ResourceType string
+	// Object is the name a grant's scope is matched against: the VM name
+	// (for a backup, the name of the VM it belongs to).
+	Object string
+	Action policy.Action
+	// Details go into the intent record, redacted (ids, sizes, changed
+	// attributes). Never needed for the decision.
+	Details map[string]any
+}
+
+// Plan-time decision label for metrics: a refusal at plan is a warning.
+const decisionWarned = "warned"
+
+// Guard is the chokepoint. It is safe for concurrent use by the parallel
+// resource operations Terraform runs.
+type Guard struct {
+	mode    policy.Mode
+	policy  *policy.Policy
+	grant   *policy.Grant
+	audit   *audit.Writer
+	red     *audit.Redactor
+	metrics *metrics.Metrics
+	runID   string
+	now     func() time.Time
+	log     *slog.Logger
+
+	pushInterval time.Duration
+	pushMu       sync.Mutex
+	lastPush     time.Time
+	pushFailed   sync.Once
+
+	mu       sync.Mutex
+	auditErr error // first outcome record that could not be written
+	closed   bool
+}
+
+// New resolves the configuration against the policy file and environment
+// and opens the audit file. Every error is a *ConfigError.
+func New(cfg Config) (*Guard, error) {
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	g := &Guard{now: cfg.Now, log: cfg.Logger, pushInterval: cfg.Pushgateway.Interval}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	if g.log == nil {
+		g.log = slog.New(slog.DiscardHandler)
+	}
+
+	pol, err := policy.Load(cfg.PolicyFile, getenv)
+	if err != nil {
+		return nil, &ConfigError{Summary: "Invalid Ceso Policy File", Err: err,
+			Detail: err.Error() + ". The system policy file is never ignored; fix it or ask its administrator."}
+	}
+	g.policy = pol
+	if g.mode, err = resolveMode(cfg.Mode, getenv(EnvMode), pol); err != nil {
+		return nil, err
+	}
+
+	token, source := fromEnv(cfg.Elevation, AttrElevation, EnvElevation, getenv)
+	secrets := append([]string{token}, cfg.Secrets...)
+	pgURL, pgSource := fromEnv(cfg.Pushgateway.URL, AttrPushgatewayURL, EnvPushgatewayURL, getenv)
+	if u, perr := url.Parse(pgURL); perr == nil && u.User != nil {
+		pw, _ := u.User.Password()
+		secrets = append(secrets, pw)
+	}
+	g.red = audit.NewRedactor(secrets...)
+	if token != "" {
+		if g.grant, err = policy.ParseGrant(token, pol.TrustedKeys, g.now()); err != nil {
+			return nil, &ConfigError{Attribute: AttrElevation, Summary: grantSummary(err), Err: err,
+				Detail: fmt.Sprintf("The elevation grant from %s was refused: %s. Trusted keys come from %s.", source, err, pol.Source())}
+		}
+	}
+
+	g.runID, source = fromEnv(cfg.CorrelationID, "correlation_id", EnvCorrelationID, getenv)
+	if g.runID == "" {
+		g.runID = "run-" + randomHex(8)
+	} else if err := validRunID(g.runID); err != nil {
+		return nil, &ConfigError{Summary: "Invalid Correlation ID", Detail: fmt.Sprintf("The run id from %s %s.", source, err)}
+	}
+
+	if cfg.Pushgateway.Interval < 0 {
+		return nil, &ConfigError{Attribute: AttrPushInterval, Summary: "Invalid Push Interval", Detail: "push_interval must not be negative."}
+	}
+	g.metrics, err = metrics.New(metrics.Config{URL: pgURL, Job: cfg.Pushgateway.Job, RunID: g.runID, Logger: g.log})
+	if err != nil {
+		return nil, &ConfigError{Attribute: AttrPushgatewayURL, Summary: "Invalid Pushgateway URL", Err: err,
+			Detail: fmt.Sprintf("The Pushgateway URL from %s cannot be used: %s.", pgSource, err)}
+	}
+
+	path, source := fromEnv(cfg.AuditFile, AttrAuditFile, EnvAuditFile, getenv)
+	if path != "" {
+		if g.audit, err = audit.Open(path, g.red); err != nil {
+			return nil, &ConfigError{Attribute: AttrAuditFile, Summary: "Unusable Audit File", Err: err,
+				Detail: fmt.Sprintf("The audit file from %s cannot be used: %s.", source, err)}
+		}
+		if err := g.write(g.event("provider configured", g.startDetails())); err != nil {
+			g.audit.Close()
+			return nil, &ConfigError{Attribute: AttrAuditFile, Summary: "Unusable Audit File", Err: err,
+				Detail: fmt.Sprintf("The audit file from %s cannot be written: %s.", source, err)}
+		}
+	}
+	return g, nil
+}
+
+// resolveMode applies the policy ceiling to each requested mode and keeps
+// the lowest.
+func resolveMode(configured, env string, pol *policy.Policy) (policy.Mode, error) {
+	modeErr := func(err error) error {
+		summary := "Invalid Mode"
+		var ce *policy.CeilingError
+		if errors.As(err, &ce) {
+			summary = "Mode Above Policy Ceiling"
+		}
+		return &ConfigError{Attribute: AttrMode, Summary: summary, Detail: err.Error() + ".", Err: err}
+	}
+	mode, err := policy.ResolveMode(configured, `the "mode" attribute`, pol)
+	if err != nil {
+		return 0, modeErr(err)
+	}
+	if env != "" {
+		envMode, err := policy.ResolveMode(env, EnvMode, pol)
+		if err != nil {
+			return 0, modeErr(err)
+		}
+		if configured == "" || envMode < mode {
+			mode = envMode
+		}
+	}
+	return mode, nil
+}
+
+func grantSummary(err error) string {
+	switch {
+	case errors.Is(err, policy.ErrGrantForged):
+		return "Untrusted Elevation Grant"
+	case errors.Is(err, policy.ErrGrantExpired):
+		return "Expired Elevation Grant"
+	case errors.Is(err, policy.ErrGrantNotYetValid):
+		return "Elevation Grant Not Yet Valid"
+	default:
+		return "Malformed Elevation Grant"
+	}
+}
+
+// Mode is the effective mode.
+func (g *Guard) Mode() policy.Mode { return g.mode }
+
+// RunID correlates this process's audit records and metrics.
+func (g *Guard) RunID() string { return g.runID }
+
+// Metrics is nil when no Pushgateway is configured (and nil-safe).
+func (g *Guard) Metrics() *metrics.Metrics { return g.metrics }
+
+// Grant is the verified elevation, or nil.
+func (g *Guard) Grant() *policy.Grant { return g.grant }
+
+// Policy is the policy in force.
+func (g *Guard) Policy() *policy.Policy { return g.policy }
+
+// Plan decides at plan time without side effects beyond counting. The
+// provider shows a refused decision as a warning on the resource.
+func (g *Guard) Plan(op Op) policy.Decision {
+	d := policy.Decide(g.mode, op.Action, op.Object, g.grant, g.now())
+	label := d.Label()
+	if !d.Allowed {
+		label = decisionWarned
+	}
+	g.metrics.PolicyDecision(g.mode.String(), label)
+	return d
+}
+
+// Do runs fn, which changes the host, if the policy allows op. fn's error
+// is returned unchanged so callers can inspect faults; a refusal is a
+// *RefusedError and an unwritable intent record an *AuditError, and in
+// both cases fn is not called.
+func (g *Guard) Do(ctx context.Context, op Op, fn func(context.Context) error) error {
+	opID := randomHex(8)
+	d := policy.Decide(g.mode, op.Action, op.Object, g.grant, g.now())
+	g.metrics.PolicyDecision(g.mode.String(), d.Label())
+	if d.GrantErr != nil {
+		g.metrics.Elevation(metrics.ElevationRefused)
+	}
+	if !d.Allowed {
+		rec := g.opRecord(audit.KindOutcome, opID, op, d)
+		rec.Outcome, rec.Reason = audit.OutcomeRefused, d.Reason
+		if err := g.write(rec); err != nil {
+			g.log.ErrorContext(ctx, "audit record of a refusal could not be written", "error", g.red.String(err.Error()))
+		}
+		g.metrics.ObserveOperation(op.ResourceType, string(op.Action), metrics.OutcomeRefused, 0)
+		g.maybePush(ctx)
+		return &RefusedError{Op: op, Decision: d, RunID: g.runID, OpID: opID}
+	}
+	if d.Grant != nil {
+		g.metrics.Elevation(metrics.ElevationUsed)
+		g.log.InfoContext(ctx, "elevation grant used", "grant_id", d.Grant.ID, "approver", d.Grant.Approver,
+			"action", string(op.Action), "object", op.Object)
+	}
+
+	intent := g.opRecord(audit.KindIntent, opID, op, d)
+	intent.Details = op.Details
+	if err := g.write(intent); err != nil {
+		g.metrics.ObserveOperation(op.ResourceType, string(op.Action), metrics.OutcomeFailure, 0)
+		return &AuditError{Op: op, Err: err}
+	}
+
+	start := time.Now()
+	err := g.run(ctx, fn)
+	dur := time.Since(start)
+
+	rec := g.opRecord(audit.KindOutcome, opID, op, d)
+	rec.DurationMS = audit.Millis(dur)
+	outcome := metrics.OutcomeSuccess
+	if err != nil {
+		outcome = metrics.OutcomeFailure
+		rec.Error = err.Error()
+	}
+	rec.Outcome = outcome
+	if werr := g.write(rec); werr != nil {
+		// The host has changed; failing the apply now would make Terraform
+		// forget a real object. Report it loudly and again at Close.
+		g.rememberAuditErr(werr)
+		g.log.ErrorContext(ctx, "audit outcome record could not be written", "op_id", opID, "error", g.red.String(werr.Error()))
+	}
+	g.metrics.ObserveOperation(op.ResourceType, string(op.Action), outcome, dur)
+	g.maybePush(ctx)
+	return err
+}
+
+// run calls fn and turns a panic into an error after the outcome is known
+// to the caller, so the audit trail never shows an intent without outcome.
+func (g *Guard) run(ctx context.Context, fn func(context.Context) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in guarded operation: %v", r)
+		}
+	}()
+	return fn(ctx)
+}
+
+// Read runs fn, which only reads, and writes one audit record for it
+// (a data source, or one refresh batch). Reads are never refused.
+func (g *Guard) Read(ctx context.Context, resourceType, object string, fn func(context.Context) error) error {
+	start := time.Now()
+	err := g.run(ctx, fn)
+	dur := time.Since(start)
+	outcome := metrics.OutcomeSuccess
+	if err != nil {
+		outcome = metrics.OutcomeFailure
+	}
+	if g.audit != nil {
+		rec := audit.Record{Time: g.now(), RunID: g.runID, OpID: randomHex(8), Kind: audit.KindRead,
+			ResourceType: resourceType, Object: object, Action: string(policy.ActionRead), Mode: g.mode.String(),
+			Outcome: outcome, DurationMS: audit.Millis(dur)}
+		if err != nil {
+			rec.Error = err.Error()
+		}
+		if werr := g.write(rec); werr != nil {
+			g.log.WarnContext(ctx, "audit record of a read could not be written", "error", g.red.String(werr.Error()))
+		}
+	}
+	g.metrics.ObserveOperation(resourceType, string(policy.ActionRead), outcome, dur)
+	return err
+}
+
+// Close pushes the metrics one last time and closes the audit file. It
+// returns audit failures that happened after a host change (never a push
+// failure). Safe to call more than once.
+func (g *Guard) Close(ctx context.Context) error {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return nil
+	}
+	g.closed = true
+	g.mu.Unlock()
+	g.push(ctx)
+	var errs []error
+	if g.audit != nil {
+		if err := g.write(g.event("provider stopped", nil)); err != nil {
+			errs = append(errs, err)
+		}
+		errs = append(errs, g.audit.Close())
+	}
+	g.mu.Lock()
+	errs = append(errs, g.auditErr)
+	g.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+func (g *Guard) opRecord(kind, opID string, op Op, d policy.Decision) audit.Record {
+	rec := audit.Record{Time: g.now(), RunID: g.runID, OpID: opID, Kind: kind, ResourceType: op.ResourceType,
+		Object: op.Object, Action: string(op.Action), Mode: g.mode.String()}
+	if d.Grant != nil {
+		rec.Elevation = &audit.Elevation{GrantID: d.Grant.ID, Approver: d.Grant.Approver, Key: d.Grant.KeyName}
+	}
+	return rec
+}
+
+func (g *Guard) event(reason string, details map[string]any) audit.Record {
+	return audit.Record{Time: g.now(), RunID: g.runID, Kind: audit.KindEvent, Mode: g.mode.String(), Reason: reason, Details: details}
+}
+
+func (g *Guard) startDetails() map[string]any {
+	d := map[string]any{"policy": g.policy.Source(), "max_mode": g.policy.MaxMode.String()}
+	if g.grant != nil {
+		d["grant_id"] = g.grant.ID
+		d["grant_approver"] = g.grant.Approver
+		d["grant_mode"] = g.grant.Mode.String()
+		d["grant_scope"] = g.grant.Scope
+		d["grant_reason"] = g.grant.Reason
+		d["grant_expires_at"] = g.grant.ExpiresAt.Format(time.RFC3339)
+	}
+	if u := g.metrics.URL(); u != "" {
+		d["pushgateway"] = u
+	}
+	return d
+}
+
+// write appends a record if an audit file is configured.
+func (g *Guard) write(rec audit.Record) error {
+	if g.audit == nil {
+		return nil
+	}
+	return g.audit.Write(rec)
+}
+
+func (g *Guard) rememberAuditErr(err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.auditErr == nil {
+		g.auditErr = err
+	}
+}
+
+// maybePush pushes after a write unless the last push is more recent than
+// the configured interval.
+func (g *Guard) maybePush(ctx context.Context) {
+	if g.metrics == nil {
+		return
+	}
+	if g.pushInterval > 0 {
+		g.pushMu.Lock()
+		recent := time.Since(g.lastPush) < g.pushInterval
+		g.pushMu.Unlock()
+		if recent {
+			return
+		}
+	}
+	g.push(ctx)
+}
+
+// push never fails the caller: a failure is logged by metrics, and audited
+// once per guard so a dead Pushgateway does not flood the audit file.
+func (g *Guard) push(ctx context.Context) {
+	if g.metrics == nil {
+		return
+	}
+	// Terraform cancelling the operation should not cancel its telemetry;
+	// the push has its own timeout.
+	err := g.metrics.Push(context.WithoutCancel(ctx))
+	g.pushMu.Lock()
+	g.lastPush = time.Now()
+	g.pushMu.Unlock()
+	if err == nil {
+		return
+	}
+	g.pushFailed.Do(func() {
+		if werr := g.write(g.event("metrics push failed", map[string]any{"error": err.Error()})); werr != nil {
+			g.log.WarnContext(ctx, "audit record of a push failure could not be written", "error", g.red.String(werr.Error()))
+		}
+	})
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms.
+	return hex.EncodeToString(b)
+}
