@@ -37,7 +37,7 @@ func TestGuardPushesToRealPushgateway(t *testing.T) {
 	ok := func(context.Context) error { return nil }
 	g.Do(t.Context(), Op{ResourceType: "ceso_vm", Object: "web-1", Action: policy.ActionCreate}, ok)
 	g.Do(t.Context(), Op{ResourceType: "ceso_vm", Object: "web-1", Action: policy.ActionDelete}, ok) // refused
-	g.Plan(Op{ResourceType: "ceso_vm", Object: "web-2", Action: policy.ActionDelete})                 // warned, pushed at Close
+	g.Plan(Op{ResourceType: "ceso_vm", Object: "web-2", Action: policy.ActionDelete})                // warned, pushed at Close
 	if err := g.Close(t.Context()); err != nil {
 		t.Fatal(err)
 	}
