@@ -1,0 +1,131 @@
+// Package acctest is ceso's acceptance-test harness: provider factories, a
+// simulated ESXi host or vCenter per test, the CLI configuration the real
+// Terraform/OpenTofu binary needs, and helpers that look at the simulated
+// host directly so tests assert what really exists there.
+package acctest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/provider"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/simhost"
+)
+
+// ProviderFactories serve the provider in process, so the CLI talks to the
+// code under test and the simulator runs in the same process.
+var ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"ceso": providerserver.NewProtocol6WithError(provider.New("test")()),
+}
+
+// Main prepares the environment for acceptance tests and runs them. Use it
+// from TestMain: it writes an empty CLI config (the machine's
+// TF_CLI_CONFIG_FILE may point at a missing file, whose warning breaks the
+// test framework's version check) and finds the CLI built by `make tools`.
+func Main(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ceso-acc-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cfg := filepath.Join(dir, "cli.tfrc")
+	if err := os.WriteFile(cfg, []byte("# ceso acceptance tests: no plugin cache, no credentials\n"), 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	_ = os.Setenv("TF_CLI_CONFIG_FILE", cfg)
+	_ = os.Setenv("CHECKPOINT_DISABLE", "1")
+	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
+		if p := defaultCLI(); p != "" {
+			_ = os.Setenv("TF_ACC_TERRAFORM_PATH", p)
+		}
+	}
+	if strings.HasSuffix(os.Getenv("TF_ACC_TERRAFORM_PATH"), "tofu") && os.Getenv("TF_ACC_PROVIDER_HOST") == "" {
+		_ = os.Setenv("TF_ACC_PROVIDER_HOST", "registry.opentofu.org")
+	}
+	// The simulator keeps datastore files in TMPDIR; keep them in our folder.
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// defaultCLI returns bin/tofu (or bin/terraform) of this repository, if built.
+func defaultCLI() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return ""
+	}
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	for _, name := range []string{"tofu", "terraform"} {
+		p := filepath.Join(root, "bin", name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// PreCheck skips nothing: it fails early with a useful message when the CLI
+// is missing, instead of letting the framework fail obscurely.
+func PreCheck(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		return // the framework skips the test and says why
+	}
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p == "" {
+		t.Fatal("no Terraform/OpenTofu CLI: run `make tools` (builds bin/tofu and bin/terraform) or set TF_ACC_TERRAFORM_PATH")
+	}
+}
+
+// Host is a simulated endpoint for one test.
+type Host struct {
+	*simhost.Host
+	t testing.TB
+}
+
+// StartHost starts a simulated host that stops when the test ends.
+func StartHost(t testing.TB, opts simhost.Options) *Host {
+	t.Helper()
+	h, err := simhost.Start(opts)
+	if err != nil {
+		t.Fatalf("start simulated host: %v", err)
+	}
+	t.Cleanup(h.Close)
+	return &Host{Host: h, t: t}
+}
+
+// ProviderConfig returns a provider block for the host; extra lines go inside it.
+func (h *Host) ProviderConfig(extra ...string) string {
+	return fmt.Sprintf(`
+provider "ceso" {
+  host     = %q
+  username = %q
+  password = %q
+  insecure = true
+%s
+}
+`, h.URL.String(), h.Username, h.Password, strings.Join(extra, "\n"))
+}
+
+// VMNames lists the names of the VMs that exist on the host right now.
+func (h *Host) VMNames(ctx context.Context) []string {
+	h.t.Helper()
+	c, err := h.Client(ctx)
+	if err != nil {
+		h.t.Fatalf("log in to inspect the host: %v", err)
+	}
+	defer func() { _ = c.Logout(ctx) }()
+	names, err := simhost.ListVMNames(ctx, c.Client)
+	if err != nil {
+		h.t.Fatalf("list VMs: %v", err)
+	}
+	return names
+}

@@ -1,0 +1,85 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
+)
+
+// providerDataFrom unpacks what Configure handed over; nil before Configure
+// has run (the framework calls Configure on objects more than once).
+func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
+		return nil
+	}
+	return pd
+}
+
+// snapshot returns the shared inventory read, or an error when no host is configured.
+func (d *providerData) snapshot(ctx context.Context, diags *diag.Diagnostics) *esxi.Snapshot {
+	if d == nil || d.client == nil {
+		diags.AddError("No Host Configured",
+			"This data source reads an ESXi host or vCenter. Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
+		return nil
+	}
+	s, err := d.client.Inventory.Get(ctx)
+	if err != nil {
+		diags.AddError("Cannot Read Inventory", err.Error())
+		return nil
+	}
+	return s
+}
+
+// datacenterScope returns the datacenter to filter by: the data source's own
+// value, else the provider default on vCenter, else none (a standalone host
+// has exactly one datacenter).
+func (d *providerData) datacenterScope(v types.String) string {
+	if !v.IsNull() && v.ValueString() != "" {
+		return v.ValueString()
+	}
+	if d != nil && d.client != nil && d.client.Facts().IsVCenter {
+		return d.datacenter
+	}
+	return ""
+}
+
+// compileRegex compiles an optional filter, reporting a bad pattern on attr.
+func compileRegex(v types.String, attr string, diags *diag.Diagnostics) *regexp.Regexp {
+	re, err := esxi.CompileFilter(v.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root(attr), "Invalid Regular Expression",
+			fmt.Sprintf("%q is not a valid regular expression (RE2 syntax): %v", v.ValueString(), err))
+	}
+	return re
+}
+
+func matches(re *regexp.Regexp, s string) bool { return re == nil || re.MatchString(s) }
+
+// lookupError reports a failed lookup on the attribute that was searched.
+func lookupError(diags *diag.Diagnostics, attr string, err error) {
+	summary := "Not Found"
+	if le, ok := err.(*esxi.LookupError); ok && le.Ambiguous() {
+		summary = "Several Objects Match"
+	}
+	diags.AddAttributeError(path.Root(attr), summary, err.Error())
+}
+
+func stringList(in []string) []types.String {
+	out := make([]types.String, 0, len(in))
+	for _, s := range in {
+		out = append(out, types.StringValue(s))
+	}
+	return out
+}

@@ -1,0 +1,64 @@
+// Package provider translates between Terraform and ceso's domain packages.
+// It holds schemas, models and thin CRUD glue; behaviour lives in
+// internal/esxi, internal/cloudinit and the other domain packages.
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+)
+
+var _ provider.Provider = (*cesoProvider)(nil)
+
+// cesoProvider is the ceso provider; version is set by main from ldflags.
+type cesoProvider struct {
+	version string
+}
+
+// New returns a constructor for the provider, as providerserver expects.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &cesoProvider{version: version} }
+}
+
+func (p *cesoProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "ceso"
+	resp.Version = p.version
+}
+
+func (p *cesoProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = providerSchema()
+}
+
+func (p *cesoProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	data, diags := configure(ctx, cfg, p.version)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+}
+
+func (p *cesoProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{}
+}
+
+func (p *cesoProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewHostDataSource,
+		NewDatastoresDataSource,
+		NewDatastoreDataSource,
+		NewNetworksDataSource,
+		NewNetworkDataSource,
+		NewVMsDataSource,
+		NewVMDataSource,
+	}
+}

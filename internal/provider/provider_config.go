@@ -1,0 +1,174 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
+)
+
+var durationPattern = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`)
+
+// providerData is what Configure hands to every resource and data source.
+type providerData struct {
+	client     *esxi.Client // nil when no host is configured
+	datacenter string
+}
+
+// live tracks configured clients so main can log them out when Terraform
+// stops the provider process (the framework has no close hook).
+var live struct {
+	sync.Mutex
+	clients []*esxi.Client
+}
+
+// Shutdown logs out every session the provider opened. main calls it after
+// the plugin server stops.
+func Shutdown(ctx context.Context) {
+	live.Lock()
+	clients := live.clients
+	live.clients = nil
+	live.Unlock()
+	for _, c := range clients {
+		c.Close(ctx)
+	}
+}
+
+// stringOrEnv returns the configured value, else the environment's.
+func stringOrEnv(v types.String, env string) string {
+	if !v.IsNull() && !v.IsUnknown() {
+		return v.ValueString()
+	}
+	return os.Getenv(env)
+}
+
+// configure merges the block with the environment, validates, and connects.
+func configure(ctx context.Context, cfg providerModel, version string) (*providerData, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	for name, v := range map[string]types.String{"host": cfg.Host, "username": cfg.Username, "password": cfg.Password} {
+		if v.IsUnknown() {
+			diags.AddAttributeError(path.Root(name), "Unknown Provider Value",
+				fmt.Sprintf("%s depends on a value that is only known after apply. Set it from a variable or an environment variable so the provider can connect during plan.", name))
+		}
+	}
+	if diags.HasError() {
+		return nil, diags
+	}
+
+	ec := esxi.Config{
+		Host:       stringOrEnv(cfg.Host, "CESO_HOST"),
+		Username:   stringOrEnv(cfg.Username, "CESO_USERNAME"),
+		Password:   stringOrEnv(cfg.Password, "CESO_PASSWORD"),
+		Thumbprint: stringOrEnv(cfg.TLSThumbprint, "CESO_TLS_THUMBPRINT"),
+		Datacenter: stringOrEnv(cfg.Datacenter, "CESO_DATACENTER"),
+	}
+	ec.Insecure = parseBoolAttr(&diags, cfg.Insecure, "CESO_INSECURE", path.Root("insecure"))
+	ec.APITimeout = parseDurationAttr(&diags, stringOrEnv(cfg.APITimeout, "CESO_API_TIMEOUT"), path.Root("api_timeout"))
+	if cfg.Pool != nil {
+		ec.MinSessions = int(cfg.Pool.MinSessions.ValueInt64())
+		ec.MaxSessions = int(cfg.Pool.MaxSessions.ValueInt64())
+		if cfg.Pool.MinSessions.IsNull() {
+			ec.MinSessions = 0
+		}
+		ec.IdleTimeout = parseDurationAttr(&diags, cfg.Pool.IdleTimeout.ValueString(), path.Root("pool").AtName("idle_timeout"))
+	}
+	if diags.HasError() {
+		return nil, diags
+	}
+
+	data := &providerData{datacenter: ec.Datacenter}
+	if ec.Host == "" {
+		tflog.Info(ctx, "no host configured: only host-independent objects (ceso_cloudinit) can be used")
+		return data, diags
+	}
+	if err := ec.Validate(); err != nil {
+		addConfigErrors(&diags, err)
+		return nil, diags
+	}
+	ctx = tflog.SetField(ctx, "ceso_host", ec.Host)
+	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "password")
+	tflog.Debug(ctx, "connecting", map[string]any{"username": ec.Username, "insecure": ec.Insecure, "version": version})
+	client, err := esxi.Connect(ctx, ec)
+	if err != nil {
+		addConfigErrors(&diags, err)
+		return nil, diags
+	}
+	f := client.Facts()
+	tflog.Info(ctx, "connected", map[string]any{"product": f.Product, "version": f.Version, "build": f.Build, "free_licence": f.FreeLicence})
+	if f.FreeLicence {
+		diags.AddWarning("Free ESXi Licence", esxi.FreeLicenceMessage)
+	}
+	live.Lock()
+	live.clients = append(live.clients, client)
+	live.Unlock()
+	data.client = client
+	return data, diags
+}
+
+// addConfigErrors attaches each error to the attribute it names.
+func addConfigErrors(diags *diag.Diagnostics, err error) {
+	for _, e := range unjoin(err) {
+		if fe, ok := esxi.AsFieldError(e); ok {
+			diags.AddAttributeError(attrPath(fe.Field), fe.Summary, fe.Detail)
+			continue
+		}
+		diags.AddError("Cannot Connect To Host", e.Error())
+	}
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// attrPath turns "pool.max_sessions" into a framework path.
+func attrPath(field string) path.Path {
+	parts := strings.Split(field, ".")
+	p := path.Root(parts[0])
+	for _, s := range parts[1:] {
+		p = p.AtName(s)
+	}
+	return p
+}
+
+func parseDurationAttr(diags *diag.Diagnostics, s string, p path.Path) time.Duration {
+	if s == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		diags.AddAttributeError(p, "Invalid Duration",
+			fmt.Sprintf("%q is not a positive duration; write it like \"30s\", \"5m\" or \"1h\".", s))
+		return 0
+	}
+	return d
+}
+
+func parseBoolAttr(diags *diag.Diagnostics, v types.Bool, env string, p path.Path) bool {
+	if !v.IsNull() && !v.IsUnknown() {
+		return v.ValueBool()
+	}
+	s := os.Getenv(env)
+	if s == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		diags.AddAttributeError(p, "Invalid Boolean",
+			fmt.Sprintf("%s is %q; set it to true or false.", env, s))
+	}
+	return b
+}

@@ -1,0 +1,32 @@
+// Command terraform-provider-ceso serves the ceso Terraform provider. Run with
+// an approver subcommand (keygen, grant, audit) it is also the approvers' tool.
+package main
+
+import (
+	"context"
+	"flag"
+	"log"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/provider"
+)
+
+// version is set at build time with -ldflags "-X main.version=1.2.3".
+var version = "dev"
+
+func main() {
+	var debug bool
+	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
+	flag.Parse()
+
+	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+		Address: "registry.terraform.io/esxi-commander/ceso",
+		Debug:   debug,
+	})
+	// Terraform stops the plugin server gracefully; log out what is still open.
+	provider.Shutdown(context.Background())
+	if err != nil {
+		log.Fatal(err.Error())
+	}
+}
