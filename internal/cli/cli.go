@@ -1,0 +1,130 @@
+// Package cli holds the approver commands built into the provider binary:
+// keygen, grant issue, grant inspect and audit verify. main calls Run when
+// the first argument is one of them (IsCommand), so approvers need no tool
+// besides the provider they already trust.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// Binary is how the commands are invoked, for usage and messages.
+const Binary = "terraform-provider-ceso"
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+const usage = `Usage: ` + Binary + ` <command> [flags]
+
+Approver commands:
+  keygen [--out PREFIX] [--name NAME]
+        Make an ed25519 key pair: PREFIX.key (private, mode 0600) and
+        PREFIX.pub, and print the trusted_keys entry for the policy file.
+  grant issue --key FILE --mode MODE --scope PATTERN[,PATTERN...] --reason TEXT --approver NAME [--ttl 1h]
+        Sign an elevation grant and print it. TTL is at most 24h.
+  grant inspect [--policy FILE] TOKEN|-
+        Show what a grant says; with --policy, also verify it against the
+        policy's trusted keys.
+  audit verify FILE
+        Check the hash chain of an audit file; exit 1 at the first broken record.
+`
+
+// runner carries what tests replace: the clock and standard input.
+type runner struct {
+	now   func() time.Time
+	stdin io.Reader
+}
+
+var commands = map[string]func(r runner, args []string, stdout, stderr io.Writer) int{
+	"keygen": runner.keygen,
+	"grant":  runner.grant,
+	"audit":  runner.audit,
+}
+
+// IsCommand reports whether arg (the first command-line argument) names an
+// approver command rather than the provider's own flags.
+func IsCommand(arg string) bool {
+	_, ok := commands[arg]
+	return ok
+}
+
+// Run executes an approver command and returns the process exit code.
+func Run(args []string, stdout, stderr io.Writer) int {
+	return runner{now: time.Now, stdin: os.Stdin}.run(args, stdout, stderr)
+}
+
+func (r runner) run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+			fmt.Fprint(stdout, usage)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+	return cmd(r, args[1:], stdout, stderr)
+}
+
+// newFlags makes a flag set that reports to stderr and never exits.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(Binary+" "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parse accepts flags before, between and after positional arguments, the
+// way people type them ("grant inspect TOKEN --policy p.json").
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// usageErr prints a usage problem and returns the usage exit code.
+func usageErr(stderr io.Writer, err error) int {
+	if !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+	}
+	return exitUsage
+}
+
+// listFlag collects repeated and comma-separated values.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*l = append(*l, p)
+		}
+	}
+	return nil
+}
