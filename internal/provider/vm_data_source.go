@@ -77,7 +77,9 @@ func newVMSummary(vm esxi.VM) vmSummary {
 }
 
 func vmSummaryAttributes() map[string]schema.Attribute {
-	s := func(d string) schema.StringAttribute { return schema.StringAttribute{Computed: true, MarkdownDescription: d} }
+	s := func(d string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: d}
+	}
 	return map[string]schema.Attribute{
 		"uuid":         s("Instance UUID: ceso's identity for a VM."),
 		"moid":         s("Managed object ID."),
@@ -116,7 +118,7 @@ func (d *vmsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, re
 			"name_regex": schema.StringAttribute{Optional: true, MarkdownDescription: "Only VMs whose name matches this regular expression (RE2)."},
 			"power_state": schema.StringAttribute{Optional: true, MarkdownDescription: "Only VMs in this power state: `on`, `off` or `suspended`.",
 				Validators: []validator.String{stringvalidator.OneOf("on", "off", "suspended")}},
-			"folder": schema.StringAttribute{Optional: true, MarkdownDescription: "Only VMs in this folder or below it: an inventory path such as `/dc1/vm/web`."},
+			"folder":            schema.StringAttribute{Optional: true, MarkdownDescription: "Only VMs in this folder or below it: an inventory path such as `/dc1/vm/web`."},
 			"include_templates": schema.BoolAttribute{Optional: true, MarkdownDescription: "Include templates (default `true`)."},
 			"vms": schema.ListNestedAttribute{Computed: true, MarkdownDescription: "The matching VMs, sorted by path.",
 				NestedObject: schema.NestedAttributeObject{Attributes: vmSummaryAttributes()}},
@@ -179,7 +181,9 @@ func (d *vmDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, res
 	a["uuid"] = schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Find the VM by instance (or BIOS) UUID."}
 	a["path"] = schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Find the VM by inventory path, e.g. `/ha-datacenter/vm/web01`."}
 	a["datacenter"] = schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Datacenter to search on vCenter (default: the provider's `datacenter`)."}
-	s := func(d string) schema.StringAttribute { return schema.StringAttribute{Computed: true, MarkdownDescription: d} }
+	s := func(d string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: d}
+	}
 	a["host"] = s("Name of the host the VM runs on.")
 	a["datastores"] = schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Datastores holding the VM's files."}
 	a["networks"] = schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Networks the VM's NICs connect to."}
