@@ -2,6 +2,8 @@ package acctest
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 )
@@ -24,4 +26,19 @@ func NonEmpty() knownvalue.Check {
 		}
 		return nil
 	})
+}
+
+// ErrorMatching builds an ExpectError pattern from phrases that must appear
+// in order. The CLI wraps long lines, so spaces in a phrase match any run of
+// white space, and the rest of each phrase is matched literally.
+func ErrorMatching(phrases ...string) *regexp.Regexp {
+	parts := make([]string, len(phrases))
+	for i, p := range phrases {
+		words := strings.Fields(p)
+		for j, w := range words {
+			words[j] = regexp.QuoteMeta(w)
+		}
+		parts[i] = strings.Join(words, `\s+`)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
 }
