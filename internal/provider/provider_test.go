@@ -54,7 +54,9 @@ func TestAccProvider_configurationErrors(t *testing.T) {
 func TestAccProvider_tls(t *testing.T) {
 	h := acctest.StartHost(t, simhost.Options{TLS: true})
 	base := []string{fmt.Sprintf("host = %q", h.URL), fmt.Sprintf("username = %q", h.Username), fmt.Sprintf("password = %q", h.Password)}
-	with := func(extra ...string) string { return providerBlock(append(append([]string{}, base...), extra...)...) + hostCheck }
+	with := func(extra ...string) string {
+		return providerBlock(append(append([]string{}, base...), extra...)...) + hostCheck
+	}
 	wrong := strings.Repeat("AB:", 31) + "AB"
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
