@@ -100,7 +100,7 @@ func TestFailedPushNeverFailsTheApplyAndIsAuditedOnce(t *testing.T) {
 	for _, r := range records(t, w.auditPath) {
 		if r.Reason == "metrics push failed" {
 			pushFailures++
-			if !strings.Contains(r.Details["error"].(string), "push to pushgateway") {
+			if msg, _ := r.Details["error"].(string); !strings.Contains(msg, "push to pushgateway") {
 				t.Errorf("push failure record = %+v", r)
 			}
 		}

@@ -81,7 +81,8 @@ func GenerateKey() (ed25519.PublicKey, ed25519.PrivateKey, error) {
 
 // IssueGrant signs a grant valid from now for req.TTL.
 func IssueGrant(priv ed25519.PrivateKey, req GrantRequest, now time.Time) (string, *Grant, error) {
-	if len(priv) != ed25519.PrivateKeySize {
+	pub, ok := priv.Public().(ed25519.PublicKey)
+	if len(priv) != ed25519.PrivateKeySize || !ok {
 		return "", nil, errors.New("private key is not an ed25519 key")
 	}
 	var idb [8]byte
@@ -95,7 +96,7 @@ func IssueGrant(priv ed25519.PrivateKey, req GrantRequest, now time.Time) (strin
 		Scope:     req.Scope,
 		Reason:    strings.TrimSpace(req.Reason),
 		Approver:  strings.TrimSpace(req.Approver),
-		KeyID:     KeyID(priv.Public().(ed25519.PublicKey)),
+		KeyID:     KeyID(pub),
 		IssuedAt:  now,
 		ExpiresAt: now.Add(req.TTL),
 	}
