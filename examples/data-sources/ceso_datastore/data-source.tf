@@ -1,0 +1,3 @@
+data "ceso_datastore" "vms" {
+  name = "datastore1"
+}

@@ -1,0 +1,3 @@
+data "ceso_network" "lan" {
+  name = "VM Network"
+}
