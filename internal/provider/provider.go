@@ -48,7 +48,9 @@ func (p *cesoProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 }
 
 func (p *cesoProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewCloudinitResource,
+	}
 }
 
 func (p *cesoProvider) DataSources(_ context.Context) []func() datasource.DataSource {
@@ -60,5 +62,6 @@ func (p *cesoProvider) DataSources(_ context.Context) []func() datasource.DataSo
 		NewNetworkDataSource,
 		NewVMsDataSource,
 		NewVMDataSource,
+		NewCloudinitDataSource,
 	}
 }
