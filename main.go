@@ -6,9 +6,11 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/esxi-commander/terraform-provider-ceso/internal/cli"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/provider"
 )
 
@@ -16,6 +18,9 @@ import (
 var version = "dev"
 
 func main() {
+	if len(os.Args) > 1 && cli.IsCommand(os.Args[1]) {
+		os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()

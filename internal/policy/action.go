@@ -21,6 +21,10 @@ const (
 	ActionPowerOffForced Action = "power_off_forced"
 	ActionBackupDelete   Action = "backup_delete"
 	ActionRestoreOver    Action = "restore_over"
+	// ActionDiscard removes an object that lives only in Terraform state,
+	// such as a rendered cloud-init payload: nothing on a host is lost, so
+	// it is not destructive, but it is still a change restricted mode refuses.
+	ActionDiscard Action = "discard"
 )
 
 var actionRequires = map[Action]Mode{
@@ -32,6 +36,7 @@ var actionRequires = map[Action]Mode{
 	ActionPowerOffForced: Unrestricted,
 	ActionBackupDelete:   Unrestricted,
 	ActionRestoreOver:    Unrestricted,
+	ActionDiscard:        Standard,
 }
 
 // Valid reports whether a is a known action.

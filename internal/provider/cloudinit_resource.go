@@ -3,7 +3,13 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/guard"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
 )
 
 var (
@@ -11,13 +17,29 @@ var (
 	_ resource.ResourceWithValidateConfig = (*cloudinitResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*cloudinitResource)(nil)
 	_ resource.ResourceWithImportState    = (*cloudinitResource)(nil)
+	_ resource.ResourceWithConfigure      = (*cloudinitResource)(nil)
 )
 
 // NewCloudinitResource returns the ceso_cloudinit resource: a pure render of
-// a cloud-init payload, with no host calls.
+// a cloud-init payload, with no host calls. Its writes still pass the guard,
+// so restricted mode refuses them like any other change and they are audited.
 func NewCloudinitResource() resource.Resource { return &cloudinitResource{} }
 
-type cloudinitResource struct{}
+type cloudinitResource struct{ data *providerData }
+
+func (r *cloudinitResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// cloudinitOp names the guarded operation; the hostname stands for the VM
+// name a grant's scope is matched against.
+func cloudinitOp(ctx context.Context, src interface {
+	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
+}, action policy.Action) guard.Op {
+	var host types.String
+	_ = src.GetAttribute(ctx, path.Root("hostname"), &host)
+	return guard.Op{ResourceType: "ceso_cloudinit", Object: host.ValueString(), Action: action}
+}
 
 func (r *cloudinitResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_cloudinit"
@@ -35,6 +57,13 @@ func (r *cloudinitResource) ValidateConfig(ctx context.Context, req resource.Val
 // shows the new documents, hash and instance ID instead of "known after
 // apply".
 func (r *cloudinitResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	defer func() {
+		src := cloudinitOp(ctx, req.Plan, "")
+		if req.Plan.Raw.IsNull() {
+			src = cloudinitOp(ctx, req.State, "")
+		}
+		r.data.guardPlan(req, resp, src.ResourceType, src.Object, policy.ActionDiscard)
+	}()
 	if req.Plan.Raw.IsNull() || !req.Config.Raw.IsFullyKnown() {
 		return // destroy, or inputs known only at apply
 	}
@@ -62,8 +91,10 @@ func (r *cloudinitResource) Create(ctx context.Context, req resource.CreateReque
 		return
 	}
 	planned := plan
-	resp.Diagnostics.Append(plan.render(ctx, &planned)...)
-	if resp.Diagnostics.HasError() {
+	if !r.data.guarded(ctx, &resp.Diagnostics, cloudinitOp(ctx, req.Plan, policy.ActionCreate), "Cannot Render Cloud-init", func(ctx context.Context) error {
+		resp.Diagnostics.Append(plan.render(ctx, &planned)...)
+		return diagError(resp.Diagnostics)
+	}) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -86,15 +117,20 @@ func (r *cloudinitResource) Update(ctx context.Context, req resource.UpdateReque
 		return
 	}
 	planned := plan
-	resp.Diagnostics.Append(plan.render(ctx, &planned)...)
-	if resp.Diagnostics.HasError() {
+	if !r.data.guarded(ctx, &resp.Diagnostics, cloudinitOp(ctx, req.Plan, policy.ActionUpdate), "Cannot Render Cloud-init", func(ctx context.Context) error {
+		resp.Diagnostics.Append(plan.render(ctx, &planned)...)
+		return diagError(resp.Diagnostics)
+	}) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-func (r *cloudinitResource) Delete(_ context.Context, _ resource.DeleteRequest, _ *resource.DeleteResponse) {
-	// Nothing exists outside the state; the framework removes it.
+// Delete only forgets the payload (nothing exists outside the state), but it
+// passes the guard so restricted mode refuses it and the audit shows it.
+func (r *cloudinitResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	r.data.guarded(ctx, &resp.Diagnostics, cloudinitOp(ctx, req.State, policy.ActionDiscard), "Cannot Delete Cloud-init",
+		func(context.Context) error { return nil })
 }
 
 // ImportState refuses: the resource is pure configuration.

@@ -27,14 +27,21 @@ func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 	return pd
 }
 
-// snapshot returns the shared inventory read, or an error when no host is configured.
-func (d *providerData) snapshot(ctx context.Context, diags *diag.Diagnostics) *esxi.Snapshot {
+// snapshot returns the shared inventory read, or an error when no host is
+// configured. The read passes the guard, which audits it (one record per
+// data source read) and counts it.
+func (d *providerData) snapshot(ctx context.Context, diags *diag.Diagnostics, typeName string) *esxi.Snapshot {
 	if d == nil || d.client == nil {
 		diags.AddError("No Host Configured",
 			"This data source reads an ESXi host or vCenter. Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
 		return nil
 	}
-	s, err := d.client.Inventory.Get(ctx)
+	var s *esxi.Snapshot
+	err := d.guard.Read(ctx, typeName, "", func(ctx context.Context) error {
+		var err error
+		s, err = d.client.Inventory.Get(ctx)
+		return err
+	})
 	if err != nil {
 		diags.AddError("Cannot Read Inventory", err.Error())
 		return nil

@@ -82,7 +82,7 @@ func (d *datastoreDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	snap := d.data.snapshot(ctx, &resp.Diagnostics)
+	snap := d.data.snapshot(ctx, &resp.Diagnostics, "ceso_datastore")
 	if snap == nil {
 		return
 	}
@@ -129,7 +129,7 @@ func (d *datastoresDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	snap := d.data.snapshot(ctx, &resp.Diagnostics)
+	snap := d.data.snapshot(ctx, &resp.Diagnostics, "ceso_datastores")
 	if snap == nil {
 		return
 	}

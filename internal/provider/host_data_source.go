@@ -90,7 +90,7 @@ func (d *hostDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	snap := d.data.snapshot(ctx, &resp.Diagnostics)
+	snap := d.data.snapshot(ctx, &resp.Diagnostics, "ceso_host")
 	if snap == nil {
 		return
 	}

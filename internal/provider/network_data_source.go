@@ -74,7 +74,7 @@ func (d *networkDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	snap := d.data.snapshot(ctx, &resp.Diagnostics)
+	snap := d.data.snapshot(ctx, &resp.Diagnostics, "ceso_network")
 	if snap == nil {
 		return
 	}
@@ -121,7 +121,7 @@ func (d *networksDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	snap := d.data.snapshot(ctx, &resp.Diagnostics)
+	snap := d.data.snapshot(ctx, &resp.Diagnostics, "ceso_networks")
 	if snap == nil {
 		return
 	}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/guard"
 )
 
 var durationPattern = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`)
@@ -23,6 +25,7 @@ var durationPattern = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
 	client     *esxi.Client // nil when no host is configured
+	guard      *guard.Guard // every write and read passes it
 	datacenter string
 }
 
@@ -30,18 +33,24 @@ type providerData struct {
 // stops the provider process (the framework has no close hook).
 var live struct {
 	sync.Mutex
-	clients []*esxi.Client
+	data []*providerData
 }
 
-// Shutdown logs out every session the provider opened. main calls it after
+// Shutdown logs out every session the provider opened and closes the
+// guards (a final metrics push, the audit file closed). main calls it after
 // the plugin server stops.
 func Shutdown(ctx context.Context) {
 	live.Lock()
-	clients := live.clients
-	live.clients = nil
+	all := live.data
+	live.data = nil
 	live.Unlock()
-	for _, c := range clients {
-		c.Close(ctx)
+	for _, d := range all {
+		if d.client != nil {
+			d.client.Close(ctx)
+		}
+		if err := d.guard.Close(ctx); err != nil {
+			tflog.Error(ctx, "closing the guard", map[string]any{"error": err.Error()})
+		}
 	}
 }
 
@@ -87,15 +96,25 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 		return nil, diags
 	}
 
-	data := &providerData{datacenter: ec.Datacenter}
+	if err := ec.Validate(); err != nil && ec.Host != "" {
+		addConfigErrors(&diags, err)
+		return nil, diags
+	}
+	g := newGuard(&diags, cfg, ec.Password)
+	if diags.HasError() {
+		return nil, diags
+	}
+	data := &providerData{datacenter: ec.Datacenter, guard: g}
+	live.Lock()
+	live.data = append(live.data, data)
+	live.Unlock()
 	if ec.Host == "" {
 		tflog.Info(ctx, "no host configured: only host-independent objects (ceso_cloudinit) can be used")
 		return data, diags
 	}
-	if err := ec.Validate(); err != nil {
-		addConfigErrors(&diags, err)
-		return nil, diags
-	}
+	m := g.Metrics()
+	ec.OnCall = m.SOAPCall
+	ec.OnPoolEvent = m.PoolEvent
 	ctx = tflog.SetField(ctx, "ceso_host", ec.Host)
 	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "password")
 	tflog.Debug(ctx, "connecting", map[string]any{"username": ec.Username, "insecure": ec.Insecure, "version": version})
@@ -109,11 +128,37 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 	if f.FreeLicence {
 		diags.AddWarning("Free ESXi Licence", esxi.FreeLicenceMessage)
 	}
-	live.Lock()
-	live.clients = append(live.clients, client)
-	live.Unlock()
 	data.client = client
 	return data, diags
+}
+
+// newGuard builds the chokepoint from the safety attributes.
+func newGuard(diags *diag.Diagnostics, cfg providerModel, password string) *guard.Guard {
+	gc := guard.Config{
+		Mode:      cfg.Mode.ValueString(),
+		Elevation: cfg.Elevation.ValueString(),
+		AuditFile: cfg.AuditFile.ValueString(),
+		Secrets:   []string{password},
+		Logger:    newTflogLogger(),
+	}
+	if cfg.Metrics != nil {
+		gc.Pushgateway = guard.PushgatewayConfig{URL: cfg.Metrics.PushgatewayURL.ValueString(), Job: cfg.Metrics.Job.ValueString(),
+			Interval: parseDurationAttr(diags, cfg.Metrics.PushInterval.ValueString(), path.Root("metrics").AtName("push_interval"))}
+	}
+	g, err := guard.New(gc)
+	if err != nil {
+		var ce *guard.ConfigError
+		switch {
+		case errors.As(err, &ce) && ce.Attribute != "":
+			diags.AddAttributeError(attrPath(ce.Attribute), ce.Summary, ce.Detail)
+		case errors.As(err, &ce):
+			diags.AddError(ce.Summary, ce.Detail)
+		default:
+			diags.AddError("Invalid Safety Configuration", err.Error())
+		}
+		return nil
+	}
+	return g
 }
 
 // addConfigErrors attaches each error to the attribute it names.

@@ -137,7 +137,7 @@ func (d *vmsDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	snap := d.data.snapshot(ctx, &resp.Diagnostics)
+	snap := d.data.snapshot(ctx, &resp.Diagnostics, "ceso_vms")
 	if snap == nil {
 		return
 	}
@@ -211,7 +211,7 @@ func (d *vmDataSource) Read(ctx context.Context, req datasource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	snap := d.data.snapshot(ctx, &resp.Diagnostics)
+	snap := d.data.snapshot(ctx, &resp.Diagnostics, "ceso_vm")
 	if snap == nil {
 		return
 	}
