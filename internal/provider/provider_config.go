@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -113,8 +114,15 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 		return data, diags
 	}
 	m := g.Metrics()
+	var connected atomic.Pointer[esxi.Client]
 	ec.OnCall = m.SOAPCall
-	ec.OnPoolEvent = m.PoolEvent
+	ec.OnPoolEvent = func(event string) {
+		m.PoolEvent(event)
+		if c := connected.Load(); c != nil {
+			st := c.Pool.Stats()
+			m.PoolSessions(st.InUse, st.Idle)
+		}
+	}
 	ctx = tflog.SetField(ctx, "ceso_host", ec.Host)
 	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "password")
 	tflog.Debug(ctx, "connecting", map[string]any{"username": ec.Username, "insecure": ec.Insecure, "version": version})
@@ -128,6 +136,7 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 	if f.FreeLicence {
 		diags.AddWarning("Free ESXi Licence", esxi.FreeLicenceMessage)
 	}
+	connected.Store(client)
 	data.client = client
 	return data, diags
 }
