@@ -1,0 +1,289 @@
+package vm
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// family describes one disk controller family: how many units a bus has and
+// how many buses a VM may have.
+type family struct {
+	name     string
+	perBus   int32
+	maxBuses int32
+	reserved int32 // unit number the controller itself uses (-1: none)
+}
+
+var families = map[string]family{
+	ControllerSCSI: {ControllerSCSI, 16, 4, 7},
+	ControllerSATA: {ControllerSATA, 30, 4, -1},
+	ControllerNVMe: {ControllerNVMe, 15, 4, -1},
+	ControllerIDE:  {ControllerIDE, 2, 2, -1},
+}
+
+// slot is the position of a disk: family, bus and unit.
+type slot struct {
+	family string
+	bus    int32
+	unit   int32
+}
+
+func (s slot) number() int32 { return s.bus*families[s.family].perBus + s.unit }
+
+// String is the form recorded in KeyKeepOnRemove, e.g. "scsi:17".
+func (s slot) String() string { return s.family + ":" + strconv.Itoa(int(s.number())) }
+
+func slotOf(familyName string, number int32) slot {
+	f := families[familyName]
+	return slot{family: familyName, bus: number / f.perBus, unit: number % f.perBus}
+}
+
+func parseSlot(s string) (slot, bool) {
+	fam, num, ok := strings.Cut(s, ":")
+	n, err := strconv.Atoi(num)
+	if !ok || err != nil {
+		return slot{}, false
+	}
+	if _, known := families[fam]; !known {
+		return slot{}, false
+	}
+	return slotOf(fam, int32(n)), true
+}
+
+// controllerFamily returns the family of a controller device ("" if it is
+// not a disk controller).
+func controllerFamily(d types.BaseVirtualDevice) string {
+	switch d.(type) {
+	case types.BaseVirtualSCSIController:
+		return ControllerSCSI
+	case *types.VirtualAHCIController, *types.VirtualSATAController:
+		return ControllerSATA
+	case *types.VirtualNVMEController:
+		return ControllerNVMe
+	case *types.VirtualIDEController:
+		return ControllerIDE
+	}
+	return ""
+}
+
+// scsiTypeName names a SCSI controller as SCSIType does.
+func scsiTypeName(d types.BaseVirtualDevice) string {
+	switch d.(type) {
+	case *types.ParaVirtualSCSIController:
+		return "pvscsi"
+	case *types.VirtualLsiLogicController:
+		return "lsilogic"
+	case *types.VirtualLsiLogicSASController:
+		return "lsilogic-sas"
+	case *types.VirtualBusLogicController:
+		return "buslogic"
+	}
+	return ""
+}
+
+var scsiTypes = []string{"pvscsi", "lsilogic", "lsilogic-sas", "buslogic"}
+
+// newController returns a new controller of the family (SCSI of scsiType)
+// on bus, with a negative key.
+func newController(fam, scsiType string, bus, key int32) (types.BaseVirtualDevice, error) {
+	var d types.BaseVirtualDevice
+	switch fam {
+	case ControllerSCSI:
+		if scsiType == "" {
+			scsiType = "pvscsi"
+		}
+		c, err := object.VirtualDeviceList{}.CreateSCSIController(scsiType)
+		if err != nil {
+			return nil, err
+		}
+		c.(types.BaseVirtualSCSIController).GetVirtualSCSIController().SharedBus = types.VirtualSCSISharingNoSharing
+		d = c
+	case ControllerSATA:
+		d = &types.VirtualAHCIController{}
+	case ControllerNVMe:
+		d = &types.VirtualNVMEController{}
+	default:
+		return nil, fmt.Errorf("ceso cannot add a %s controller", fam)
+	}
+	c := d.(types.BaseVirtualController).GetVirtualController()
+	c.BusNumber = bus
+	c.Key = key
+	return d, nil
+}
+
+// controllers indexes a device list's disk controllers by family and bus.
+type controllers map[slot]types.BaseVirtualDevice // unit is always 0
+
+func indexControllers(devices []types.BaseVirtualDevice) (controllers, map[int32]types.BaseVirtualDevice) {
+	ctrls := controllers{}
+	byKey := map[int32]types.BaseVirtualDevice{}
+	for _, d := range devices {
+		if fam := controllerFamily(d); fam != "" {
+			bus := d.(types.BaseVirtualController).GetVirtualController().BusNumber
+			ctrls[slot{family: fam, bus: bus}] = d
+			byKey[d.GetVirtualDevice().Key] = d
+		}
+	}
+	return ctrls, byKey
+}
+
+// diskInfo is what ceso knows of one attached disk.
+type diskInfo struct {
+	dev        *types.VirtualDisk
+	slot       slot
+	file       string
+	datastore  string
+	capacityKB int64
+	thin       bool
+	eager      bool
+	label      string
+}
+
+func (d diskInfo) provisioning() string {
+	switch {
+	case d.thin:
+		return ProvisionThin
+	case d.eager:
+		return ProvisionEagerZeroed
+	}
+	return ProvisionThick
+}
+
+func diskCapacityKB(d *types.VirtualDisk) int64 {
+	if d.CapacityInBytes > 0 {
+		return d.CapacityInBytes / 1024
+	}
+	return d.CapacityInKB
+}
+
+// disks lists the VM's disks sorted by slot.
+func disks(devices []types.BaseVirtualDevice) []diskInfo {
+	_, byKey := indexControllers(devices)
+	var out []diskInfo
+	for _, d := range devices {
+		disk, ok := d.(*types.VirtualDisk)
+		if !ok {
+			continue
+		}
+		info := diskInfo{dev: disk, capacityKB: diskCapacityKB(disk)}
+		if c, ok := byKey[disk.ControllerKey]; ok {
+			info.slot.family = controllerFamily(c)
+			info.slot.bus = c.(types.BaseVirtualController).GetVirtualController().BusNumber
+		}
+		if disk.UnitNumber != nil {
+			info.slot.unit = *disk.UnitNumber
+		}
+		if di := disk.DeviceInfo; di != nil {
+			info.label = di.GetDescription().Label
+		}
+		switch b := disk.Backing.(type) {
+		case *types.VirtualDiskFlatVer2BackingInfo:
+			info.file = b.FileName
+			info.thin = b.ThinProvisioned != nil && *b.ThinProvisioned
+			info.eager = b.EagerlyScrub != nil && *b.EagerlyScrub
+		case *types.VirtualDiskSeSparseBackingInfo:
+			info.file, info.thin = b.FileName, true
+		case *types.VirtualDiskSparseVer2BackingInfo:
+			info.file, info.thin = b.FileName, true
+		case types.BaseVirtualDeviceFileBackingInfo:
+			info.file = b.GetVirtualDeviceFileBackingInfo().FileName
+		}
+		var p object.DatastorePath
+		if p.FromString(info.file) {
+			info.datastore = p.Datastore
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return lessSlot(out[i].slot, out[j].slot) })
+	return out
+}
+
+var familyOrder = map[string]int{ControllerSCSI: 0, ControllerSATA: 1, ControllerNVMe: 2, ControllerIDE: 3}
+
+func lessSlot(a, b slot) bool {
+	if a.family != b.family {
+		return familyOrder[a.family] < familyOrder[b.family]
+	}
+	return a.number() < b.number()
+}
+
+// nics lists the VM's ethernet cards in device order (by unit number on the
+// PCI bus, then key), which is the order the guest sees them.
+func nics(devices []types.BaseVirtualDevice) []types.BaseVirtualDevice {
+	var out []types.BaseVirtualDevice
+	for _, d := range devices {
+		if _, ok := d.(types.BaseVirtualEthernetCard); ok {
+			out = append(out, d)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		return out[i].GetVirtualDevice().Key < out[j].GetVirtualDevice().Key
+	})
+	return out
+}
+
+func card(d types.BaseVirtualDevice) *types.VirtualEthernetCard {
+	return d.(types.BaseVirtualEthernetCard).GetVirtualEthernetCard()
+}
+
+func adapterType(c types.BaseVirtualDevice) string {
+	switch c.(type) {
+	case *types.VirtualVmxnet3:
+		return "vmxnet3"
+	case *types.VirtualE1000e:
+		return "e1000e"
+	case *types.VirtualE1000:
+		return "e1000"
+	case *types.VirtualVmxnet2:
+		return "vmxnet2"
+	case *types.VirtualPCNet32:
+		return "pcnet32"
+	case *types.VirtualSriovEthernetCard:
+		return "sriov"
+	case *types.VirtualVmxnet3Vrdma:
+		return "vrdma"
+	}
+	return "unknown"
+}
+
+var adapterTypes = []string{"vmxnet3", "e1000e", "e1000"}
+
+// cdroms lists the VM's CD-ROM drives.
+func cdroms(devices []types.BaseVirtualDevice) []*types.VirtualCdrom {
+	var out []*types.VirtualCdrom
+	for _, d := range devices {
+		if c, ok := d.(*types.VirtualCdrom); ok {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+func isoOf(c *types.VirtualCdrom) string {
+	if b, ok := c.Backing.(*types.VirtualCdromIsoBackingInfo); ok {
+		return b.FileName
+	}
+	return ""
+}
+
+// datastoreDir returns "[ds] dir" for "[ds] dir/file.vmx" ("" if the file
+// lies at the datastore's root, which is never a VM's own folder).
+func datastoreDir(file string) (ds, dir string) {
+	var p object.DatastorePath
+	if !p.FromString(file) {
+		return "", ""
+	}
+	i := strings.LastIndex(p.Path, "/")
+	if i <= 0 {
+		return p.Datastore, ""
+	}
+	return p.Datastore, p.Path[:i]
+}
+
+func dsPath(ds, path string) string { return (&object.DatastorePath{Datastore: ds, Path: path}).String() }

@@ -1,0 +1,262 @@
+package vm
+
+import "time"
+
+// Power states as ceso's schema words them.
+const (
+	PowerOn        = "on"
+	PowerOff       = "off"
+	PowerSuspended = "suspended"
+)
+
+// Disk controller families (Disk.Controller).
+const (
+	ControllerSCSI = "scsi"
+	ControllerSATA = "sata"
+	ControllerNVMe = "nvme"
+	ControllerIDE  = "ide"
+)
+
+// Disk provisioning (Disk.Provisioning).
+const (
+	ProvisionThin        = "thin"
+	ProvisionThick       = "thick"        // lazily zeroed
+	ProvisionEagerZeroed = "eager_zeroed" // thick, zeroed at creation
+)
+
+// Spec is the desired state of one VM: what the resource's configuration
+// says. Zero values mean "not set": the source's value (template) or a
+// default (empty VM) on create, and "leave as it is" on update, unless a
+// field says otherwise.
+type Spec struct {
+	Name string
+
+	// Source: at most one of Template and Backup; neither means an empty VM.
+	Template string // name, instance/BIOS UUID, or inventory path of the source VM
+	// LinkedClone makes a vCenter clone share the source's disks through a
+	// snapshot (CloneSnapshot, or the source's current snapshot). Refused on
+	// a standalone host.
+	LinkedClone   bool
+	CloneSnapshot string
+	// Backup is the id of a ceso_backup to restore from. Not built yet:
+	// Create returns ErrBackupSourceNotImplemented.
+	Backup string
+
+	// Placement. Datastore defaults to the template's datastore, or to the
+	// host's only datastore. Folder is an inventory path or a path relative
+	// to the datacenter's VM folder. Datacenter, Cluster, ResourcePool and
+	// Host matter on vCenter; on a standalone host only Host (its one host)
+	// is accepted.
+	Datastore    string
+	Folder       string
+	Datacenter   string
+	Cluster      string
+	ResourcePool string
+	Host         string
+
+	// Hardware.
+	GuestID         string // e.g. ubuntu64Guest; default otherGuest64 for an empty VM
+	Firmware        string // bios or efi
+	HardwareVersion int    // e.g. 19 (vmx-19); 0 = the host's default
+	CPUs            int32
+	CoresPerSocket  int32
+	MemoryMB        int64
+	CPUHotAdd       *bool
+	MemoryHotAdd    *bool
+	// SCSIType is the type of SCSI controllers ceso adds: pvscsi (default),
+	// lsilogic, lsilogic-sas or buslogic. Existing controllers are kept.
+	SCSIType string
+
+	// Disks is the complete list of the VM's disks when not nil: a disk of
+	// the VM that is not listed is removed (its files deleted unless it was
+	// declared with KeepOnRemove). nil leaves the disks as they are (and
+	// copies a template's disks unchanged). On create from a template,
+	// disks with UnitNumber < 0 are matched in order to the template's disks.
+	Disks []Disk
+	// NICs is the complete list of network interfaces when not nil, matched
+	// to the VM's adapters by position. nil leaves them as they are (and
+	// keeps a template's adapters).
+	NICs []NIC
+	// CDROM nil leaves the CD-ROM drive as it is; ISO "" removes it; an ISO
+	// path ("[datastore] iso/x.iso") inserts that image, adding a drive on
+	// the IDE controller if the VM has none.
+	CDROM *CDROM
+
+	// GuestInfo keys must start with "guestinfo." (as ceso_cloudinit
+	// renders them); ExtraConfig keys must not (and must not start with
+	// "ceso."). ceso records which keys it set, removes the ones dropped
+	// from the map later, and reads back only those, so keys the guest or
+	// other tools write cause no drift.
+	GuestInfo   map[string]string
+	ExtraConfig map[string]string
+
+	// Power is the desired power state: PowerOn (the default), PowerOff or
+	// PowerSuspended.
+	Power string
+	// WaitForIP, when positive, waits after powering on until the guest
+	// reports an IP address (not loopback, not link-local), at most this long.
+	WaitForIP time.Duration
+}
+
+// Disk is one declared virtual disk.
+type Disk struct {
+	SizeGiB int64
+	// Provisioning is thin, thick or eager_zeroed; "" keeps a template
+	// disk's and makes a new disk thin. It cannot change in place.
+	Provisioning string
+	// Controller is scsi (default), sata, nvme or ide.
+	Controller string
+	// UnitNumber is the disk's position across the controllers of its
+	// family: bus = UnitNumber / 16 for scsi (unit 7 of each bus is the
+	// controller's own and refused), / 30 for sata, / 15 for nvme, / 2 for
+	// ide. < 0 picks the next free one (see Spec.Disks for templates).
+	UnitNumber int32
+	// Datastore defaults to the VM's. It cannot change in place.
+	Datastore string
+	// KeepOnRemove detaches the disk instead of deleting it when it is
+	// removed from the list or the VM is deleted; ceso then moves its files
+	// out of the VM's folder into "<vm folder>-kept" on the same datastore.
+	KeepOnRemove bool
+}
+
+// NIC is one declared network interface.
+type NIC struct {
+	Network string // name or inventory path
+	// AdapterType is vmxnet3 (default), e1000e or e1000. Changing it
+	// replaces the adapter (and its generated MAC).
+	AdapterType string
+	// MAC is a static address (00:50:56:00:00:00-00:50:56:3f:ff:ff); ""
+	// lets the host generate one.
+	MAC string
+}
+
+// CDROM is the declared CD-ROM drive.
+type CDROM struct {
+	ISO string // "[datastore] path/to/image.iso"; "" = no drive
+}
+
+// Options carry the caller's policy decisions for one write.
+type Options struct {
+	// AllowPowerCycle lets an update power the VM off and on again for a
+	// change that cannot be made while it runs (CPU or memory without
+	// hot-add, a lower count, cores per socket, guest id). Without it such
+	// an update fails with a *PowerCycleNeededError before changing anything.
+	AllowPowerCycle bool
+	// AllowForcedPowerOff lets a power-off fall back to a hard power-off
+	// when the guest cannot be shut down through VMware Tools within
+	// ShutdownTimeout (or Tools do not run). Without it the operation fails
+	// with an error matching ErrForcedPowerOffNeeded. Delete always powers
+	// off hard: the caller decides before calling.
+	AllowForcedPowerOff bool
+	// ShutdownTimeout bounds a graceful guest shutdown (default 2 minutes).
+	ShutdownTimeout time.Duration
+}
+
+// Result is what a write did, for the caller's audit record and warnings.
+type Result struct {
+	State *VMState // the VM after the write (nil after Delete)
+	// Adopted is set when Create found a complete VM that an earlier,
+	// interrupted create had made, and took it over.
+	Adopted bool
+	// Replaced is set when Create found an incomplete VM of an earlier
+	// attempt and destroyed it before starting over.
+	Replaced bool
+	// PowerCycled is set when the VM was powered off and on for the change.
+	PowerCycled bool
+	// ForcedPowerOff is set when a hard power-off was done (a destructive
+	// act: the guest got no chance to shut down).
+	ForcedPowerOff bool
+	// KeptDisks are the datastore paths of disks detached and kept.
+	KeptDisks []string
+	// DeletedDisks are the datastore paths of disks deleted by an update.
+	DeletedDisks []string
+}
+
+// VMState is everything the resource shows about a VM, read from the
+// batched inventory.
+type VMState struct {
+	UUID       string // instance UUID: the resource id
+	BIOSUUID   string
+	MOID       string
+	Name       string
+	Path       string // inventory path
+	Folder     string // inventory path of the parent folder
+	Datacenter string
+	Host       string
+	Datastore  string // datastore of the .vmx
+	VMXPath    string // "[datastore] folder/name.vmx"
+
+	Power          string // on, off, suspended
+	CPUs           int32
+	CoresPerSocket int32
+	MemoryMB       int64
+	CPUHotAdd      bool
+	MemoryHotAdd   bool
+	GuestID        string
+	GuestFullName  string
+	Firmware       string
+	// HardwareVersion is the number of the vmx-NN version.
+	HardwareVersion int
+	// SCSIType is the type of the first SCSI controller ("" without one).
+	SCSIType string
+
+	Disks []DiskState
+	NICs  []NICState
+	// CDROM is the ISO of the first CD-ROM drive that has one, "" otherwise;
+	// HasCDROM says whether the VM has a CD-ROM drive at all.
+	CDROM    string
+	HasCDROM bool
+
+	IPAddresses  []string
+	DefaultIP    string
+	ToolsStatus  string // toolsOk, toolsNotInstalled, toolsNotRunning, toolsOld
+	ToolsRunning bool
+
+	// GuestInfo and ExtraConfig hold the current values of the keys ceso
+	// manages on this VM and of the keys asked for with ReadOptions.
+	GuestInfo   map[string]string
+	ExtraConfig map[string]string
+
+	IsTemplate bool
+	// Managed is set when the VM carries ceso's marker; MarkerState is
+	// "creating" or "ready" then, and CreateID the id of the create attempt.
+	Managed     bool
+	MarkerState string
+	CreateID    string
+	HasSnapshot bool
+}
+
+// DiskState is one virtual disk as read.
+type DiskState struct {
+	Label        string // "Hard disk 1"
+	Key          int32
+	Controller   string // scsi, sata, nvme, ide
+	UnitNumber   int32  // as in Disk.UnitNumber
+	Bus          int32
+	Unit         int32
+	SizeGiB      int64 // rounded up
+	CapacityKB   int64
+	Provisioning string // thin, thick, eager_zeroed
+	Thin         bool
+	Datastore    string
+	Path         string // "[datastore] folder/disk.vmdk"
+	KeepOnRemove bool
+}
+
+// NICState is one network adapter as read.
+type NICState struct {
+	Key         int32
+	Network     string // network name
+	AdapterType string // vmxnet3, e1000e, e1000, ...
+	MAC         string
+	StaticMAC   bool
+	Connected   bool
+}
+
+// ReadOptions ask Read for more than the default.
+type ReadOptions struct {
+	// Keys are extra-config or guestinfo keys to report besides the ones
+	// ceso manages on the VM (for example the keys in the resource's
+	// configuration after an import).
+	Keys []string
+}
