@@ -18,10 +18,10 @@ func TestEmptyVMCreateReadDelete(t *testing.T) {
 	st := e.create(vm.Spec{
 		Name: "empty01", GuestID: "ubuntu64Guest", Firmware: "efi", HardwareVersion: 19,
 		CPUs: 4, CoresPerSocket: 2, MemoryMB: 2048, CPUHotAdd: boolp(true),
-		Disks: []vm.Disk{{SizeGiB: 10, UnitNumber: -1}, {SizeGiB: 2, Provisioning: vm.ProvisionThick, UnitNumber: 3}},
-		NICs:  []vm.NIC{{Network: "VM Network"}, {Network: "VM Network", AdapterType: "e1000e", MAC: "00:50:56:01:02:03"}},
-		CDROM: &vm.CDROM{ISO: "[LocalDS_0] iso/ubuntu.iso"},
-		GuestInfo: map[string]string{"guestinfo.userdata": "I2Nsb3VkLWNvbmZpZw==", "guestinfo.userdata.encoding": "base64"},
+		Disks:       []vm.Disk{{SizeGiB: 10, UnitNumber: -1}, {SizeGiB: 2, Provisioning: vm.ProvisionThick, UnitNumber: 3}},
+		NICs:        []vm.NIC{{Network: "VM Network"}, {Network: "VM Network", AdapterType: "e1000e", MAC: "00:50:56:01:02:03"}},
+		CDROM:       &vm.CDROM{ISO: "[LocalDS_0] iso/ubuntu.iso"},
+		GuestInfo:   map[string]string{"guestinfo.userdata": "I2Nsb3VkLWNvbmZpZw==", "guestinfo.userdata.encoding": "base64"},
 		ExtraConfig: map[string]string{"disk.EnableUUID": "TRUE"},
 		Power:       vm.PowerOff,
 	}, vm.Options{})

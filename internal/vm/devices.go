@@ -286,4 +286,6 @@ func datastoreDir(file string) (ds, dir string) {
 	return p.Datastore, p.Path[:i]
 }
 
-func dsPath(ds, path string) string { return (&object.DatastorePath{Datastore: ds, Path: path}).String() }
+func dsPath(ds, path string) string {
+	return (&object.DatastorePath{Datastore: ds, Path: path}).String()
+}
