@@ -48,7 +48,9 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	defer m.release(key)
 
 	vcenter := m.vcenter()
-	snap, err := m.fresh(ctx)
+	// The shared read suffices: every write of this provider drops it, and
+	// the host refuses a duplicate name in a folder anyway.
+	snap, err := m.snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +100,7 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	}
 
 	c := &creation{m: m, spec: &spec, tmpl: tmpl, pl: pl, id: newCreateID(), vcenter: vcenter, dirs: map[string]bool{}}
-	uuid, err := c.run(ctx, snap)
+	v, err := c.run(ctx, snap)
 	if err != nil {
 		if c.ref.Value != "" {
 			if cerr := m.cleanup(ctx, c); cerr != nil {
@@ -107,14 +109,9 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 		}
 		return nil, err
 	}
-	var snap2 *esxi.Snapshot
-	if snap2, err = m.fresh(ctx); err == nil {
-		var v *esxi.VM
-		if v, err = findByUUID(snap2, uuid); err == nil {
-			err = m.powerAndWait(ctx, v, &spec, opts, res)
-		}
-	}
-	return m.finish(ctx, uuid, res, err)
+	// The VM is powered off as made; v knows enough to power it.
+	err = m.powerAndWait(ctx, v, &spec, opts, res)
+	return m.finish(ctx, v.UUID, res, err)
 }
 
 // finish reads the VM's final state into res.
@@ -178,7 +175,7 @@ type creation struct {
 	srcSnap *types.ManagedObjectReference
 }
 
-func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (string, error) {
+func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (*esxi.VM, error) {
 	if c.tmpl != nil {
 		c.applyTemplateDefaults(snap)
 	}
@@ -191,14 +188,14 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (string, error)
 			return err
 		})
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if jobs, err = c.planCopies(snap, layout); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	if err := c.checkSpace(snap, jobs, layout); err != nil {
-		return "", err
+		return nil, err
 	}
 
 	var err error
@@ -208,15 +205,11 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (string, error)
 		err = c.createVM(ctx, jobs)
 	}
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	snap, err = c.m.fresh(ctx)
+	v, err := c.self(ctx)
 	if err != nil {
-		return "", err
-	}
-	v, err := c.self(snap)
-	if err != nil {
-		return "", err
+		return nil, err
 	}
 	c.vmx = v.VMXPath
 
@@ -225,7 +218,7 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (string, error)
 	if len(jobs) > 0 && !c.vcenter {
 		added, err := c.copyDisks(ctx, v, jobs)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		for _, d := range added {
 			pending[d.GetVirtualDevice().Key] = true
@@ -235,7 +228,7 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (string, error)
 
 	// The final reconfigure: devices, guest configuration, and the marker
 	// set to ready, in one task.
-	return v.UUID, c.m.write(ctx, func(ctx context.Context, s *esxi.Session) error {
+	err = c.m.write(ctx, func(ctx context.Context, s *esxi.Session) error {
 		pln := &planner{s: c.spec, v: view{vm: v, devices: devices, pending: pending}, snap: snap, create: true, backing: backingFunc(ctx, s)}
 		p, err := pln.run()
 		if err != nil {
@@ -250,16 +243,42 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (string, error)
 		p.spec.ExtraConfig = append(p.spec.ExtraConfig, opt(KeyState, StateReady))
 		return reconfigure(ctx, s, v, p.spec)
 	})
+	return v, err
 }
 
-// self finds the VM this attempt made.
-func (c *creation) self(snap *esxi.Snapshot) (*esxi.VM, error) {
-	v, ok := snap.VMByRef(c.ref.Value)
-	if !ok || v.ExtraConfig[KeyCreateID] != c.id {
-		return nil, &esxi.Error{Op: "find the new VM " + c.spec.Name, Kind: esxi.KindNotFound,
-			Err: errors.New("the VM just created is not in the inventory; it was removed by someone else")}
+// self reads the VM this attempt made, with one property read of that VM
+// (not a whole inventory read: fifty creates at once would each force one).
+func (c *creation) self(ctx context.Context) (*esxi.VM, error) {
+	var o mo.VirtualMachine
+	err := c.m.client.Pool.WithSession(ctx, func(ctx context.Context, s *esxi.Session) error {
+		return object.NewVirtualMachine(s.Client, c.ref).Properties(ctx, c.ref, []string{"name", "config", "runtime.powerState"}, &o)
+	})
+	if err != nil {
+		return nil, esxi.Wrap("read the new VM "+c.spec.Name, err)
 	}
-	return &v, nil
+	if o.Config == nil {
+		return nil, &esxi.Error{Op: "read the new VM " + c.spec.Name, Kind: esxi.KindNotFound, Err: errors.New("the VM has no configuration")}
+	}
+	cfg := o.Config
+	v := &esxi.VM{Ref: c.ref, Name: o.Name, Datacenter: c.pl.dc.Name, UUID: cfg.InstanceUuid, BIOSUUID: cfg.Uuid,
+		PowerState: string(o.Runtime.PowerState), CPUs: cfg.Hardware.NumCPU, CoresPerSocket: 1, MemoryMB: cfg.Hardware.MemoryMB,
+		GuestID: cfg.GuestId, Firmware: cfg.Firmware, HWVersion: cfg.Version, VMXPath: cfg.Files.VmPathName,
+		Devices: cfg.Hardware.Device, ExtraConfig: map[string]string{}}
+	if n := cfg.Hardware.NumCoresPerSocket; n != nil && *n > 0 {
+		v.CoresPerSocket = *n
+	}
+	v.CPUHotAdd = cfg.CpuHotAddEnabled != nil && *cfg.CpuHotAddEnabled
+	v.MemoryHotAdd = cfg.MemoryHotAddEnabled != nil && *cfg.MemoryHotAddEnabled
+	for _, ov := range cfg.ExtraConfig {
+		if x, ok := ov.GetOptionValue().Value.(string); ok {
+			v.ExtraConfig[ov.GetOptionValue().Key] = x
+		}
+	}
+	if v.ExtraConfig[KeyCreateID] != c.id {
+		return nil, &esxi.Error{Op: "find the new VM " + c.spec.Name, Kind: esxi.KindNotFound,
+			Err: errors.New("the VM just created does not carry this attempt's marker; it was replaced by someone else")}
+	}
+	return v, nil
 }
 
 // applyTemplateDefaults fills what the spec leaves open from the template,

@@ -2,10 +2,12 @@ package vm_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/simhost"
@@ -153,5 +155,238 @@ func TestCreateRefusesBadInput(t *testing.T) {
 	}
 	if n := e.count(unmarked); n != 1 {
 		t.Errorf("the unmarked VM count is %d, want it untouched", n)
+	}
+}
+
+func TestTemplateCopyOnESX(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{})
+	st := e.create(vm.Spec{
+		Name: "web01", Template: simhost.TemplateName, MemoryMB: 4096,
+		Disks:     []vm.Disk{{SizeGiB: 5, UnitNumber: -1}, {SizeGiB: 1, UnitNumber: -1}},
+		GuestInfo: map[string]string{"guestinfo.metadata": "e30=", "guestinfo.metadata.encoding": "base64"},
+		Power:     vm.PowerOn,
+	}, vm.Options{})
+	if n := e.host.CountMethod("CloneVM_Task"); n != 0 {
+		t.Errorf("CloneVM_Task called %d times on a standalone host", n)
+	}
+	if n := e.host.CountMethod("CopyVirtualDisk_Task"); n != 1 {
+		t.Errorf("CopyVirtualDisk_Task called %d times, want 1", n)
+	}
+	if f := e.files("web01/web01.vmdk"); len(f) != 1 {
+		t.Errorf("copied disk not in the new VM's folder: %v (all: %v)", f, e.files(""))
+	}
+	got := e.read(st.UUID)
+	if got.CPUs != 2 || got.MemoryMB != 4096 || got.GuestID != "ubuntu64Guest" || got.Power != vm.PowerOn || got.IsTemplate {
+		t.Errorf("state = cpus %d mem %d guest %s power %s template %v", got.CPUs, got.MemoryMB, got.GuestID, got.Power, got.IsTemplate)
+	}
+	if len(got.Disks) != 2 || got.Disks[0].SizeGiB != 5 || got.Disks[0].Path != "[LocalDS_0] web01/web01.vmdk" || got.Disks[1].SizeGiB != 1 {
+		t.Errorf("disks = %+v", got.Disks)
+	}
+	if len(got.NICs) != 1 || got.NICs[0].AdapterType != "vmxnet3" || got.NICs[0].Network != "VM Network" {
+		t.Errorf("nics = %+v (copied from the template)", got.NICs)
+	}
+	if got.GuestInfo["guestinfo.metadata"] != "e30=" {
+		t.Errorf("guestinfo = %v", got.GuestInfo)
+	}
+	tmpl, err := e.m.Lookup(e.ctx, simhost.TemplateName, vm.ReadOptions{})
+	if err != nil || !tmpl.IsTemplate || tmpl.Managed {
+		t.Errorf("template = %+v, %v", tmpl, err)
+	}
+
+	res, err := e.m.Delete(e.ctx, st.UUID)
+	if err != nil || !res.ForcedPowerOff {
+		t.Fatalf("delete = %+v, %v", res, err)
+	}
+	if f := e.files("web01"); len(f) != 0 {
+		t.Errorf("files left: %v", f)
+	}
+	if f := e.files(simhost.TemplateName + "/"); len(f) == 0 {
+		t.Error("the template's files are gone")
+	}
+}
+
+func TestTemplateCopyFromRunningSource(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{})
+	src := e.create(vm.Spec{Name: "src", Disks: []vm.Disk{{SizeGiB: 1, UnitNumber: -1}}, NICs: []vm.NIC{{Network: "VM Network"}}}, vm.Options{})
+	if src.Power != vm.PowerOn {
+		t.Fatalf("source power = %s", src.Power)
+	}
+	// The snapshot is removed even when the copy fails.
+	e.failNth("CopyVirtualDisk_Task", 1, &types.NoDiskSpace{Datastore: "LocalDS_0"})
+	_, err := e.m.Create(e.ctx, vm.Spec{Name: "copy1", Template: "src"}, vm.Options{})
+	if esxi.KindOf(err) != esxi.KindNoDiskSpace || !strings.Contains(err.Error(), "datastore is full") {
+		t.Fatalf("create with a full datastore = %v (kind %s)", err, esxi.KindOf(err))
+	}
+	if got := e.read(src.UUID); got.HasSnapshot {
+		t.Error("the source's snapshot was left after a failed copy")
+	}
+	if n := e.count("copy1"); n != 0 {
+		t.Errorf("%d VMs copy1 left after a failed create", n)
+	}
+	if f := e.files("copy1"); len(f) != 0 {
+		t.Errorf("files left after a failed create: %v", f)
+	}
+
+	st := e.create(vm.Spec{Name: "copy2", Template: "src", Power: vm.PowerOff}, vm.Options{})
+	if e.host.CountMethod("CreateSnapshot_Task") != 2 || e.host.CountMethod("RemoveSnapshot_Task") != 2 {
+		t.Errorf("snapshots created %d, removed %d; want 2 and 2", e.host.CountMethod("CreateSnapshot_Task"), e.host.CountMethod("RemoveSnapshot_Task"))
+	}
+	if got := e.read(src.UUID); got.HasSnapshot || got.Power != vm.PowerOn {
+		t.Errorf("source after copy: snapshot %v power %s", got.HasSnapshot, got.Power)
+	}
+	if got := e.read(st.UUID); len(got.Disks) != 1 || !strings.HasPrefix(got.Disks[0].Path, "[LocalDS_0] copy2/") {
+		t.Errorf("copy's disks = %+v", got.Disks)
+	}
+}
+
+func TestCloneOnVCenter(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{VCenter: true})
+	st := e.create(vm.Spec{
+		Name: "vc01", Template: simhost.TemplateName, CPUs: 4, Cluster: "DC0_C0",
+		Disks: []vm.Disk{{SizeGiB: 3, UnitNumber: -1}},
+		NICs:  []vm.NIC{{Network: "DC0_DVPG0"}},
+		Power: vm.PowerOff,
+	}, vm.Options{})
+	if n := e.host.CountMethod("CloneVM_Task"); n != 1 {
+		t.Errorf("CloneVM_Task called %d times, want 1", n)
+	}
+	if n := e.host.CountMethod("CopyVirtualDisk_Task"); n != 0 {
+		t.Errorf("CopyVirtualDisk_Task called %d times on vCenter", n)
+	}
+	got := e.read(st.UUID)
+	if got.CPUs != 4 || got.IsTemplate || !got.Managed || got.MarkerState != "ready" || got.Datacenter != "DC0" {
+		t.Errorf("clone = %+v", got)
+	}
+	if len(got.Disks) != 1 || got.Disks[0].SizeGiB != 3 {
+		t.Errorf("disks = %+v", got.Disks)
+	}
+	if len(got.NICs) != 1 || got.NICs[0].Network != "DC0_DVPG0" {
+		t.Errorf("nics = %+v", got.NICs)
+	}
+	if _, err := e.m.Delete(e.ctx, st.UUID); err != nil {
+		t.Fatal(err)
+	}
+	if f := e.files("vc01"); len(f) != 0 {
+		t.Errorf("files left: %v", f)
+	}
+}
+
+func TestInterruptedCreateConverges(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		method string // the step after CreateVM_Task that fails
+		spec   vm.Spec
+	}{
+		{"final reconfigure", "ReconfigVM_Task", vm.Spec{Name: "int1", Disks: []vm.Disk{{SizeGiB: 1, UnitNumber: -1}}}},
+		{"disk copy", "CopyVirtualDisk_Task", vm.Spec{Name: "int2", Template: simhost.TemplateName}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, simhost.Options{})
+			// The step fails, and so does the cleanup (Destroy_Task): the
+			// process might as well have crashed, leaving a marked,
+			// incomplete VM behind.
+			e.failNth(tc.method, 1, &types.NoDiskSpace{Datastore: "LocalDS_0"})
+			e.failNth("Destroy_Task", 1, &types.HostCommunication{})
+			_, err := e.m.Create(e.ctx, tc.spec, vm.Options{})
+			if err == nil || !strings.Contains(err.Error(), "the next create") {
+				t.Fatalf("create = %v, want a failure that says the next create cleans up", err)
+			}
+			if n := e.count(tc.spec.Name); n != 1 {
+				t.Fatalf("%d VMs after the interrupted create, want the 1 incomplete one", n)
+			}
+			left, err := e.m.Lookup(e.ctx, tc.spec.Name, vm.ReadOptions{})
+			if err != nil || !left.Managed || left.MarkerState != "creating" {
+				t.Fatalf("left-over VM = %+v, %v", left, err)
+			}
+
+			res, err := e.m.Create(e.ctx, tc.spec, vm.Options{})
+			if err != nil {
+				t.Fatalf("second create: %v", err)
+			}
+			// (The simulator derives instance UUIDs from the .vmx path, so
+			// the new VM may have the old one's UUID; the create id differs.)
+			if !res.Replaced || res.Adopted || res.State.CreateID == left.CreateID || res.State.MarkerState != "ready" {
+				t.Errorf("second create = replaced %v adopted %v create id %s (old %s) state %s",
+					res.Replaced, res.Adopted, res.State.CreateID, left.CreateID, res.State.MarkerState)
+			}
+			if n := e.count(tc.spec.Name); n != 1 {
+				t.Errorf("%d VMs named %s, want exactly 1", n, tc.spec.Name)
+			}
+			// Only the new VM's files remain: its folder and nothing else.
+			for _, f := range e.files(tc.spec.Name) {
+				if !strings.Contains(f, "/"+tc.spec.Name+"/") {
+					t.Errorf("orphan file %s", f)
+				}
+			}
+			want := strings.TrimPrefix(res.State.VMXPath, "[LocalDS_0] ")
+			if f := e.files(want); len(f) != 1 {
+				t.Errorf("vmx %s missing: %v", want, e.files(tc.spec.Name))
+			}
+
+			// A third create of the same, complete VM adopts it.
+			res3, err := e.m.Create(e.ctx, tc.spec, vm.Options{})
+			if err != nil || !res3.Adopted || res3.State.UUID != res.State.UUID {
+				t.Errorf("third create = %+v, %v; want the VM adopted", res3, err)
+			}
+			if n := e.count(tc.spec.Name); n != 1 {
+				t.Errorf("%d VMs after adoption", n)
+			}
+		})
+	}
+}
+
+func TestCreateCleansUpAfterAFailedStep(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{})
+	e.failNth("ReconfigVM_Task", 1, &types.NoPermission{PrivilegeId: "VirtualMachine.Config.AddNewDisk"})
+	_, err := e.m.Create(e.ctx, vm.Spec{Name: "perm", Disks: []vm.Disk{{SizeGiB: 1, UnitNumber: -1}}}, vm.Options{})
+	if esxi.KindOf(err) != esxi.KindNoPermission || !strings.Contains(err.Error(), "privilege") {
+		t.Fatalf("create = %v (kind %s), want no permission with a hint", err, esxi.KindOf(err))
+	}
+	if n := e.count("perm"); n != 0 {
+		t.Errorf("%d VMs left", n)
+	}
+	if f := e.files("perm"); len(f) != 0 {
+		t.Errorf("files left: %v", f)
+	}
+}
+
+func TestParallelCreatesFromOneTemplate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{})
+	const n = 50
+	errs := make(chan error, n)
+	uuids := make(chan string, n)
+	for i := range n {
+		go func() {
+			res, err := e.m.Create(e.ctx, vm.Spec{Name: fmt.Sprintf("par%02d", i), Template: simhost.TemplateName,
+				Disks: []vm.Disk{{SizeGiB: 2, UnitNumber: -1}}, Power: vm.PowerOff}, vm.Options{})
+			if err == nil {
+				uuids <- res.State.UUID
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if len(uuids) != n {
+		t.Fatalf("%d of %d creates succeeded", len(uuids), n)
+	}
+	t.Logf("inventory fetches: %d, calls: %s", e.c.Inventory.Fetches(), e.c.Pool.Counter())
+	if st := e.c.Pool.Stats(); st.Created > 10 {
+		t.Errorf("the pool logged in %d sessions, more than its 10", st.Created)
+	}
+	for i := range n {
+		if f := e.files(fmt.Sprintf("par%02d/par%02d.vmdk", i, i)); len(f) != 1 {
+			t.Errorf("par%02d: copied disk missing", i)
+		}
 	}
 }
