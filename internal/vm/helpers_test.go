@@ -2,6 +2,7 @@ package vm_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -111,19 +112,26 @@ func (e *env) count(name string) int {
 // turns into guest facts (SET.guest.ipAddress, SET.guest.toolsRunningStatus).
 func (e *env) guest(uuid string, kv ...string) {
 	e.t.Helper()
+	if err := e.guestErr(uuid, kv...); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// guestErr is guest for other goroutines than the test's.
+func (e *env) guestErr(uuid string, kv ...string) error {
 	c, err := e.host.Client(e.ctx)
 	if err != nil {
-		e.t.Fatal(err)
+		return err
 	}
 	defer func() { _ = c.Logout(e.ctx) }()
 	f := find.NewFinder(c.Client, true)
 	dc, err := f.DefaultDatacenter(e.ctx)
 	if err != nil {
-		e.t.Fatal(err)
+		return err
 	}
 	ref, err := object.NewSearchIndex(c.Client).FindByUuid(e.ctx, dc, uuid, true, types.NewBool(true))
 	if err != nil || ref == nil {
-		e.t.Fatalf("find %s: %v", uuid, err)
+		return fmt.Errorf("find %s: %v", uuid, err)
 	}
 	var spec types.VirtualMachineConfigSpec
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -134,9 +142,9 @@ func (e *env) guest(uuid string, kv ...string) {
 		err = task.Wait(e.ctx)
 	}
 	if err != nil {
-		e.t.Fatalf("guest reconfigure: %v", err)
+		return fmt.Errorf("guest reconfigure: %w", err)
 	}
-	e.c.Inventory.Invalidate()
+	return nil
 }
 
 // failNth makes the nth call (1-based) of method fail with fault; it
