@@ -144,6 +144,9 @@ func (e *env) guestErr(uuid string, kv ...string) error {
 	if err != nil {
 		return fmt.Errorf("guest reconfigure: %w", err)
 	}
+	// The change did not come through the provider: drop its shared read
+	// as a refresh after the guest's change would find it.
+	e.c.Inventory.Invalidate()
 	return nil
 }
 
