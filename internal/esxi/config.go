@@ -139,8 +139,9 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// ParseHost accepts "esxi01", "esxi01:8443", "10.0.0.5", "[fd00::5]:443" or a
-// full URL, and returns the SDK endpoint URL (https, path /sdk unless given).
+// ParseHost accepts "esxi01", "esxi01:8443", "10.0.0.5", "fd00::5",
+// "[fd00::5]:443" or a full URL, and returns the SDK endpoint URL (https,
+// path /sdk unless given).
 func ParseHost(host string) (*url.URL, error) {
 	bad := func(why string) error {
 		return &FieldError{Field: "host", Summary: "Invalid host",
@@ -152,6 +153,9 @@ func ParseHost(host string) (*url.URL, error) {
 			Detail: "Set host in the provider block or CESO_HOST to the ESXi host or vCenter name, address or URL."}
 	}
 	if !strings.Contains(h, "://") {
+		if strings.Contains(h, ":") && net.ParseIP(h) != nil {
+			h = "[" + h + "]" // a bare IPv6 address: its colons are not a port
+		}
 		h = "https://" + h
 	}
 	u, err := url.Parse(h)

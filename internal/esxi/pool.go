@@ -153,9 +153,16 @@ func (p *Pool) usable() error {
 func (p *Pool) take(ctx context.Context) (*Session, error) {
 	for {
 		p.mu.Lock()
-		if p.authErr != nil {
+		if p.closed {
+			// A caller that waited for a slot while the pool closed must not
+			// log in a session the provider no longer wants.
 			p.mu.Unlock()
-			return nil, p.authErr
+			return nil, ErrPoolClosed
+		}
+		if p.authErr != nil {
+			err := p.authErr
+			p.mu.Unlock()
+			return nil, err
 		}
 		n := len(p.idle)
 		if n == 0 {
@@ -255,7 +262,12 @@ func (p *Pool) sweep() {
 		switch {
 		case aboveMin && now.Sub(s.lastUsed) > p.cfg.IdleTimeout:
 			expired = append(expired, s)
-		case !aboveMin && now.Sub(s.lastUsed) > p.cfg.KeepAlive:
+		case !aboveMin && now.Sub(s.lastUsed) > p.cfg.KeepAlive && p.trySlot():
+			// The keep-alive holds a slot like any caller: otherwise a
+			// caller arriving meanwhile finds no idle session, logs in
+			// another and the pool exceeds MaxSessions. Without a free slot
+			// the session stays idle for a caller to take, or for the next
+			// sweep to keep alive.
 			stale = append(stale, s)
 		default:
 			keep = append(keep, s)
@@ -276,18 +288,20 @@ func (p *Pool) sweep() {
 		if !ok {
 			p.event("health_check_failed")
 			p.discard(s)
+			<-p.slots
 			continue
 		}
-		s.lastUsed = time.Now()
-		p.mu.Lock()
-		p.inUse--
-		if p.closed {
-			p.mu.Unlock()
-			s.logout(context.Background())
-			continue
-		}
-		p.idle = append(p.idle, s)
-		p.mu.Unlock()
+		p.Release(s)
+	}
+}
+
+// trySlot takes a slot if one is free without waiting.
+func (p *Pool) trySlot() bool {
+	select {
+	case p.slots <- struct{}{}:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -106,9 +106,22 @@ func (t *transport) RoundTrip(ctx context.Context, req, res soap.HasFault) error
 		if lerr := t.relogin(ctx); lerr != nil {
 			return Wrap("log in again after the session expired", lerr)
 		}
+		// The failed call left its fault in res, and decoding the retry's
+		// answer into it only sets the fields the answer has: without a reset
+		// the soap client reports the old NotAuthenticated again.
+		resetBody(res)
 		err = t.call(ctx, method, req, res)
 	}
 	return err
+}
+
+// resetBody zeroes a response body (a pointer to a methods.*Body struct) so
+// it can be decoded into again.
+func resetBody(res soap.HasFault) {
+	v := reflect.ValueOf(res)
+	if v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().CanSet() {
+		v.Elem().SetZero()
+	}
 }
 
 func (t *transport) call(ctx context.Context, method string, req, res soap.HasFault) error {
