@@ -67,7 +67,7 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	if err := precheck(snap, &spec, pl.dc.Name); err != nil {
+	if err := precheck(snap, &spec, tmpl, pl.dc.Name, vcenter); err != nil {
 		return nil, err
 	}
 
@@ -126,8 +126,12 @@ func (m *Manager) finish(ctx context.Context, uuid string, res *Result, err erro
 
 // precheck looks up every network and disk datastore the spec names, so a
 // typo fails before anything is made.
-func precheck(snap *esxi.Snapshot, s *Spec, dc string) error {
+func precheck(snap *esxi.Snapshot, s *Spec, tmpl *esxi.VM, dc string, vcenter bool) error {
 	var errs []error
+	if tmpl != nil && vcenter && s.HardwareVersion > 0 && s.HardwareVersion < hwVersion(tmpl.HWVersion) {
+		errs = append(errs, fieldErr("hardware_version", "Hardware version below the template's",
+			"template %s has %s; a clone keeps at least that version, so hardware_version must be %d or more.", tmpl.Name, tmpl.HWVersion, hwVersion(tmpl.HWVersion)))
+	}
 	for i, n := range s.NICs {
 		if _, err := snap.FindNetwork(n.Network, dc); err != nil {
 			e := lookupFieldErr("network_interface", "Network", err)
@@ -609,7 +613,7 @@ func (c *creation) copyDisks(ctx context.Context, v *esxi.VM, jobs []*copyJob) (
 			j.dst = dsPath(j.ds.Name, dir+"/"+name)
 			if j.ds.Name != c.pl.datastore.Name && !made[j.ds.Name] {
 				err := object.NewFileManager(s.Client).MakeDirectory(ctx, dsPath(j.ds.Name, dir), dc, true)
-				if err != nil && esxi.KindOf(esxi.Wrap("", err)) != esxi.KindDuplicateName {
+				if err != nil && esxi.KindOf(err) != esxi.KindDuplicateName {
 					return esxi.Wrap("make folder "+dsPath(j.ds.Name, dir), err)
 				}
 				made[j.ds.Name] = true

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
@@ -388,5 +389,60 @@ func TestParallelCreatesFromOneTemplate(t *testing.T) {
 		if f := e.files(fmt.Sprintf("par%02d/par%02d.vmdk", i, i)); len(f) != 1 {
 			t.Errorf("par%02d: copied disk missing", i)
 		}
+	}
+}
+
+func TestCreateRefusedByTheHost(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{})
+	// A free-licence host refuses every write with RestrictedVersion.
+	e.failNth("CreateVM_Task", 1, &types.RestrictedVersion{})
+	_, err := e.m.Create(e.ctx, vm.Spec{Name: "free"}, vm.Options{})
+	if esxi.KindOf(err) != esxi.KindFreeLicence || !strings.Contains(err.Error(), "licence") {
+		t.Errorf("create on a free host = %v (kind %s)", err, esxi.KindOf(err))
+	}
+
+	// A host in maintenance mode takes no new VM; ceso says so before trying.
+	c, err := e.host.Client(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Logout(e.ctx) }()
+	f := find.NewFinder(c.Client, true)
+	dc, err := f.DefaultDatacenter(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, err := f.SetDatacenter(dc).DefaultHostSystem(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := host.EnterMaintenanceMode(e.ctx, 0, false, nil)
+	if err == nil {
+		err = task.Wait(e.ctx)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.c.Inventory.Invalidate()
+	e.host.ResetMethods()
+	_, err = e.m.Create(e.ctx, vm.Spec{Name: "mm"}, vm.Options{})
+	if esxi.KindOf(err) != esxi.KindMaintenance || !strings.Contains(err.Error(), "maintenance mode") {
+		t.Errorf("create on a host in maintenance = %v (kind %s)", err, esxi.KindOf(err))
+	}
+	if n := e.host.CountMethod("CreateVM_Task"); n != 0 {
+		t.Errorf("CreateVM_Task called %d times", n)
+	}
+}
+
+func TestLinkedCloneNeedsASnapshot(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{VCenter: true})
+	_, err := e.m.Create(e.ctx, vm.Spec{Name: "lc", Template: simhost.TemplateName, LinkedClone: true}, vm.Options{})
+	if fes := vm.FieldErrors(err); len(fes) != 1 || fes[0].Field != "linked_clone" {
+		t.Fatalf("linked clone without a snapshot = %v", err)
+	}
+	if n := e.count("lc"); n != 0 {
+		t.Errorf("%d VMs lc left", n)
 	}
 }

@@ -74,7 +74,7 @@ func (m *Manager) destroy(ctx context.Context, s *esxi.Session, snap *esxi.Snaps
 				return fmt.Errorf("detach the disks to keep: %w", err)
 			}
 			for _, d := range detach {
-				dst, err := moveKept(ctx, s, dc, d, vmDS, vmDir)
+				dst, err := moveKept(ctx, s, dc, d, vmDir)
 				if err != nil {
 					return fmt.Errorf("disk %s was detached to be kept, but moving it out of the VM's folder failed, so the VM was not deleted: %w", d.file, err)
 				}
@@ -146,19 +146,18 @@ func sharedDir(snap *esxi.Snapshot, v *esxi.VM, dir string) bool {
 // moveKept moves a detached disk out of the VM's folder (on any datastore)
 // into "<vm folder>-kept" beside it, so removing the VM's folder spares it.
 // A disk elsewhere stays where it is.
-func moveKept(ctx context.Context, s *esxi.Session, dc *types.ManagedObjectReference, d diskInfo, vmDS, vmDir string) (string, error) {
+func moveKept(ctx context.Context, s *esxi.Session, dc *types.ManagedObjectReference, d diskInfo, vmDir string) (string, error) {
 	ds, dir := datastoreDir(d.file)
 	if vmDir == "" || dir != vmDir {
 		return d.file, nil
 	}
-	_ = vmDS
 	var dco *object.Datacenter
 	if dc != nil {
 		dco = object.NewDatacenter(s.Client, *dc)
 	}
 	target := dir + "-kept"
 	err := object.NewFileManager(s.Client).MakeDirectory(ctx, dsPath(ds, target), dco, true)
-	if err != nil && esxi.KindOf(esxi.Wrap("", err)) != esxi.KindDuplicateName {
+	if err != nil && esxi.KindOf(err) != esxi.KindDuplicateName {
 		return "", esxi.Wrap("make folder "+dsPath(ds, target), err)
 	}
 	base := strings.TrimSuffix(path.Base(d.file[strings.Index(d.file, "]")+1:]), ".vmdk")

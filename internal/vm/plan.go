@@ -96,6 +96,10 @@ func (pl *planner) run() (*plan, error) {
 		p.spec.NumCPUs = s.CPUs
 		p.changed("cpus", on && (!cur.CPUHotAdd || s.CPUs < cur.CPUs))
 	}
+	if s.CPUs > 0 && s.CoresPerSocket == 0 && cur.CoresPerSocket > 1 && s.CPUs%cur.CoresPerSocket != 0 {
+		errs = append(errs, fieldErr("cores_per_socket", "Cores per socket needed",
+			"the VM has %d cores per socket, which does not divide cpus = %d; set cores_per_socket to a divisor of cpus.", cur.CoresPerSocket, s.CPUs))
+	}
 	if s.CoresPerSocket > 0 && s.CoresPerSocket != cur.CoresPerSocket {
 		p.spec.NumCoresPerSocket = types.NewInt32(s.CoresPerSocket)
 		p.changed("cores_per_socket", on)

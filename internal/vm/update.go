@@ -32,7 +32,11 @@ func (m *Manager) PlanUpdate(ctx context.Context, uuid string, spec Spec) (*Upda
 		return nil, err
 	}
 	up := &UpdatePlan{Changes: p.changes}
-	if powerWord(v.PowerState) != PowerOff && !p.empty() {
+	switch {
+	case p.empty():
+	case powerWord(v.PowerState) == PowerSuspended:
+		up.NeedsPowerOff = p.changes
+	case powerWord(v.PowerState) == PowerOn:
 		up.NeedsPowerOff = p.cold
 	}
 	if want := orDefault(spec.Power, PowerOn); want != powerWord(v.PowerState) {
@@ -98,6 +102,10 @@ func (m *Manager) converge(ctx context.Context, snap *esxi.Snapshot, v *esxi.VM,
 		return err
 	}
 	want := orDefault(s.Power, PowerOn)
+	if powerWord(v.PowerState) == PowerSuspended && !p.empty() {
+		// A suspended VM takes no reconfigure: every change needs it off.
+		p.cold = p.changes
+	}
 	if !p.empty() && len(p.cold) > 0 && powerWord(v.PowerState) != PowerOff {
 		if want != PowerOff && !opts.AllowPowerCycle {
 			return &PowerCycleNeededError{VM: v.Name, Changes: p.cold}
@@ -121,10 +129,10 @@ func (m *Manager) converge(ctx context.Context, snap *esxi.Snapshot, v *esxi.VM,
 			for _, d := range p.deleted {
 				res.DeletedDisks = append(res.DeletedDisks, d.file)
 			}
-			vmDS, vmDir := datastoreDir(v.VMXPath)
+			_, vmDir := datastoreDir(v.VMXPath)
 			dc := datacenterOf(snap, v)
 			for _, d := range p.kept {
-				dst, err := moveKept(ctx, ss, dc, d, vmDS, vmDir)
+				dst, err := moveKept(ctx, ss, dc, d, vmDir)
 				if err != nil {
 					return fmt.Errorf("disk %s was detached and kept, but moving it out of the VM's folder failed (move it yourself before deleting the VM): %w", d.file, err)
 				}
