@@ -15,6 +15,11 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/vmware/govmomi/find"
+	"github.com/vmware/govmomi/property"
+	"github.com/vmware/govmomi/view"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/provider"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/simhost"
@@ -128,4 +133,70 @@ func (h *Host) VMNames(ctx context.Context) []string {
 		h.t.Fatalf("list VMs: %v", err)
 	}
 	return names
+}
+
+// VM returns the simulated host's view of one VM by name (fails the test
+// when there is not exactly one).
+func (h *Host) VM(ctx context.Context, name string) mo.VirtualMachine {
+	h.t.Helper()
+	c, err := h.Client(ctx)
+	if err != nil {
+		h.t.Fatalf("log in to inspect the host: %v", err)
+	}
+	defer func() { _ = c.Logout(ctx) }()
+	v, err := view.NewManager(c.Client).CreateContainerView(ctx, c.Client.ServiceContent.RootFolder, []string{"VirtualMachine"}, true)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer func() { _ = v.Destroy(ctx) }()
+	var vms []mo.VirtualMachine
+	if err := v.RetrieveWithFilter(ctx, []string{"VirtualMachine"}, []string{"name", "config", "runtime", "snapshot", "layoutEx"}, &vms, property.Match{"name": name}); err != nil {
+		h.t.Fatalf("find VM %s: %v", name, err)
+	}
+	if len(vms) != 1 {
+		h.t.Fatalf("want exactly one VM named %s on the host, found %d", name, len(vms))
+	}
+	return vms[0]
+}
+
+// Reconfigure changes a VM behind Terraform's back (to test drift).
+func (h *Host) Reconfigure(ctx context.Context, name string, spec types.VirtualMachineConfigSpec) {
+	h.t.Helper()
+	c, err := h.Client(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer func() { _ = c.Logout(ctx) }()
+	f := find.NewFinder(c.Client, true)
+	dc, err := f.DefaultDatacenter(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	f.SetDatacenter(dc)
+	vm, err := f.VirtualMachine(ctx, name)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	task, err := vm.Reconfigure(ctx, spec)
+	if err == nil {
+		err = task.Wait(ctx)
+	}
+	if err != nil {
+		h.t.Fatalf("reconfigure %s: %v", name, err)
+	}
+}
+
+// ExtraConfig returns a VM's extra configuration as a map.
+func ExtraConfig(v mo.VirtualMachine) map[string]string {
+	out := map[string]string{}
+	if v.Config == nil {
+		return out
+	}
+	for _, o := range v.Config.ExtraConfig {
+		ov := o.GetOptionValue()
+		if s, ok := ov.Value.(string); ok {
+			out[ov.Key] = s
+		}
+	}
+	return out
 }

@@ -1,11 +1,13 @@
 package acctest
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 )
 
 // Positive checks that an int64 attribute is greater than zero.
@@ -41,4 +43,13 @@ func ErrorMatching(phrases ...string) *regexp.Regexp {
 		parts[i] = strings.Join(words, `\s+`)
 	}
 	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
+}
+
+// HostCheck runs fn after a step as a state check. Unlike the legacy Check
+// functions it works with for_each resources.
+type HostCheck func() error
+
+// CheckState implements statecheck.StateCheck.
+func (f HostCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = f()
 }

@@ -16,6 +16,9 @@ import (
 // Defaults applied when a Config field is left at its zero value.
 const (
 	DefaultMinSessions = 2
+	// NoMinSessions asks for no sessions kept idle (MinSessions 0 means
+	// "the default").
+	NoMinSessions      = -1
 	DefaultMaxSessions = 10
 	DefaultIdleTimeout = 5 * time.Minute
 	DefaultAPITimeout  = 5 * time.Minute
@@ -72,8 +75,11 @@ func AsFieldError(err error) (*FieldError, bool) {
 
 // withDefaults returns a copy of c with zero values replaced by defaults.
 func (c Config) withDefaults() Config {
-	if c.MinSessions == 0 {
+	switch c.MinSessions {
+	case 0:
 		c.MinSessions = DefaultMinSessions
+	case NoMinSessions:
+		c.MinSessions = 0
 	}
 	if c.MaxSessions == 0 {
 		c.MaxSessions = DefaultMaxSessions
@@ -111,7 +117,7 @@ func (c Config) Validate() error {
 		errs = append(errs, &FieldError{Field: "username", Summary: "Missing username",
 			Detail: "Set username in the provider block or CESO_USERNAME."})
 	}
-	if c.MinSessions < 0 {
+	if c.MinSessions < 0 && c.MinSessions != NoMinSessions {
 		errs = append(errs, &FieldError{Field: "pool.min_sessions", Summary: "Invalid pool size",
 			Detail: fmt.Sprintf("min_sessions is %d; it must be 0 or more.", c.MinSessions)})
 	}

@@ -14,14 +14,16 @@ import (
 
 // plannedAction says what a plan will do to a resource, in the guard's terms;
 // ok is false when the plan changes nothing. deleteAction is what removing
-// this kind of resource means (delete, or discard for state-only objects).
-func plannedAction(req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, deleteAction policy.Action) (policy.Action, bool) {
+// this kind of resource means (delete, or discard for state-only objects);
+// replace says the resource knows the change replaces it (the framework does
+// not tell ModifyPlan which attribute plan modifiers asked for a replace).
+func plannedAction(req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, deleteAction policy.Action, replace bool) (policy.Action, bool) {
 	switch {
 	case req.Plan.Raw.IsNull():
 		return deleteAction, true
 	case req.State.Raw.IsNull():
 		return policy.ActionCreate, true
-	case len(resp.RequiresReplace) > 0:
+	case replace:
 		return policy.ActionReplace, true
 	case !resp.Plan.Raw.Equal(req.State.Raw):
 		return policy.ActionUpdate, true
@@ -46,7 +48,7 @@ func (d *providerData) warnIfRefused(diags *diag.Diagnostics, op guard.Op) {
 // and warn if the guard will refuse it. object names what a grant's scope is
 // matched against (a VM name).
 func (d *providerData) guardPlan(req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, resourceType, object string, deleteAction policy.Action) {
-	if action, ok := plannedAction(req, resp, deleteAction); ok {
+	if action, ok := plannedAction(req, resp, deleteAction, false); ok {
 		d.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: resourceType, Object: object, Action: action})
 	}
 }

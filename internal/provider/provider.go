@@ -50,6 +50,7 @@ func (p *cesoProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 func (p *cesoProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewCloudinitResource,
+		NewVMResource,
 	}
 }
 

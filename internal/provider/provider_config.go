@@ -19,6 +19,7 @@ import (
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/guard"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/vm"
 )
 
 var durationPattern = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`)
@@ -26,6 +27,7 @@ var durationPattern = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
 	client     *esxi.Client // nil when no host is configured
+	vms        vm.API       // VM domain logic over client; nil without a host
 	guard      *guard.Guard // every write and read passes it
 	datacenter string
 }
@@ -86,10 +88,12 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 	ec.Insecure = parseBoolAttr(&diags, cfg.Insecure, "CESO_INSECURE", path.Root("insecure"))
 	ec.APITimeout = parseDurationAttr(&diags, stringOrEnv(cfg.APITimeout, "CESO_API_TIMEOUT"), path.Root("api_timeout"))
 	if cfg.Pool != nil {
-		ec.MinSessions = int(cfg.Pool.MinSessions.ValueInt64())
 		ec.MaxSessions = int(cfg.Pool.MaxSessions.ValueInt64())
-		if cfg.Pool.MinSessions.IsNull() {
-			ec.MinSessions = 0
+		if known(cfg.Pool.MinSessions) {
+			ec.MinSessions = int(cfg.Pool.MinSessions.ValueInt64())
+			if ec.MinSessions == 0 {
+				ec.MinSessions = esxi.NoMinSessions // an explicit 0, not "the default"
+			}
 		}
 		ec.IdleTimeout = parseDurationAttr(&diags, cfg.Pool.IdleTimeout.ValueString(), path.Root("pool").AtName("idle_timeout"))
 	}
@@ -138,6 +142,7 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 	}
 	connected.Store(client)
 	data.client = client
+	data.vms = vm.New(client)
 	return data, diags
 }
 

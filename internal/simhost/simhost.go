@@ -42,6 +42,8 @@ type Options struct {
 	AllowClone bool
 }
 
+var createMu sync.Mutex
+
 // TemplateName is the name of the first prepared template VM.
 const TemplateName = "ceso-template"
 
@@ -84,7 +86,10 @@ func Start(opts Options) (*Host, error) {
 	}
 	m.Machine = opts.VMs
 	m.Autostart = false
-	if err := m.Create(); err != nil {
+	createMu.Lock() // the simulator's model set-up writes package-level state
+	err := m.Create()
+	createMu.Unlock()
+	if err != nil {
 		return nil, fmt.Errorf("create simulator model: %w", err)
 	}
 	m.DelayConfig.Delay = opts.LatencyMS

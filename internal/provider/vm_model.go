@@ -1,0 +1,302 @@
+package provider
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/vm"
+)
+
+// vmModel is the ceso_vm resource's configuration and state.
+type vmModel struct {
+	ID            types.String `tfsdk:"id"`
+	Name          types.String `tfsdk:"name"`
+	Template      types.String `tfsdk:"template"`
+	LinkedClone   types.Bool   `tfsdk:"linked_clone"`
+	CloneSnapshot types.String `tfsdk:"clone_snapshot"`
+	Backup        types.String `tfsdk:"backup"`
+
+	Datastore    types.String `tfsdk:"datastore"`
+	Folder       types.String `tfsdk:"folder"`
+	Datacenter   types.String `tfsdk:"datacenter"`
+	Cluster      types.String `tfsdk:"cluster"`
+	ResourcePool types.String `tfsdk:"resource_pool"`
+	Host         types.String `tfsdk:"host"`
+
+	GuestID         types.String `tfsdk:"guest_id"`
+	Firmware        types.String `tfsdk:"firmware"`
+	HardwareVersion types.Int64  `tfsdk:"hardware_version"`
+	CPUs            types.Int64  `tfsdk:"cpus"`
+	CoresPerSocket  types.Int64  `tfsdk:"cores_per_socket"`
+	MemoryMB        types.Int64  `tfsdk:"memory_mb"`
+	CPUHotAdd       types.Bool   `tfsdk:"cpu_hot_add"`
+	MemoryHotAdd    types.Bool   `tfsdk:"memory_hot_add"`
+	SCSIType        types.String `tfsdk:"scsi_type"`
+	CDROM           types.String `tfsdk:"cdrom"`
+
+	Disks []vmDiskModel `tfsdk:"disk"`
+	NICs  []vmNICModel  `tfsdk:"network_interface"`
+
+	GuestInfo       types.Map    `tfsdk:"guestinfo"`
+	ExtraConfig     types.Map    `tfsdk:"extra_config"`
+	CloudinitUpdate types.String `tfsdk:"cloudinit_update"`
+
+	PowerState      types.String `tfsdk:"power_state"`
+	AllowPowerCycle types.Bool   `tfsdk:"allow_power_cycle"`
+	ForcePowerOff   types.Bool   `tfsdk:"force_power_off"`
+	ShutdownTimeout types.String `tfsdk:"shutdown_timeout"`
+	WaitForIP       types.String `tfsdk:"wait_for_ip"`
+
+	UUID         types.String `tfsdk:"uuid"`
+	BIOSUUID     types.String `tfsdk:"bios_uuid"`
+	MOID         types.String `tfsdk:"moid"`
+	Path         types.String `tfsdk:"path"`
+	IPAddresses  types.List   `tfsdk:"ip_addresses"`
+	DefaultIP    types.String `tfsdk:"default_ip"`
+	MACAddresses types.List   `tfsdk:"mac_addresses"`
+	ToolsStatus  types.String `tfsdk:"tools_status"`
+	IsTemplate   types.Bool   `tfsdk:"is_template"`
+
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+}
+
+type vmDiskModel struct {
+	SizeGB       types.Int64  `tfsdk:"size_gb"`
+	Provisioning types.String `tfsdk:"provisioning"`
+	Controller   types.String `tfsdk:"controller_type"`
+	UnitNumber   types.Int64  `tfsdk:"unit_number"`
+	Datastore    types.String `tfsdk:"datastore"`
+	KeepOnRemove types.Bool   `tfsdk:"keep_on_remove"`
+	Path         types.String `tfsdk:"path"`
+	Label        types.String `tfsdk:"label"`
+}
+
+type vmNICModel struct {
+	Network     types.String `tfsdk:"network"`
+	AdapterType types.String `tfsdk:"adapter_type"`
+	MACAddress  types.String `tfsdk:"mac_address"`
+}
+
+// known reports whether v holds a value (not null, not unknown).
+func known(v interface {
+	IsNull() bool
+	IsUnknown() bool
+}) bool {
+	return !v.IsNull() && !v.IsUnknown()
+}
+
+// stringMap reads a map attribute ("" when null or unknown).
+func stringMap(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[string]string {
+	if !known(m) {
+		return nil
+	}
+	out := map[string]string{}
+	diags.Append(m.ElementsAs(ctx, &out, false)...)
+	return out
+}
+
+// spec turns the configuration into the domain's desired state. Unknown
+// values are left unset (zero), which the domain reads as "not set".
+func (m *vmModel) spec(ctx context.Context, diags *diag.Diagnostics) vm.Spec {
+	s := vm.Spec{
+		Name: m.Name.ValueString(), Template: m.Template.ValueString(), LinkedClone: m.LinkedClone.ValueBool(),
+		CloneSnapshot: m.CloneSnapshot.ValueString(), Backup: m.Backup.ValueString(),
+		Datastore: m.Datastore.ValueString(), Folder: m.Folder.ValueString(), Datacenter: m.Datacenter.ValueString(),
+		Cluster: m.Cluster.ValueString(), ResourcePool: m.ResourcePool.ValueString(), Host: m.Host.ValueString(),
+		GuestID: m.GuestID.ValueString(), Firmware: m.Firmware.ValueString(), HardwareVersion: int(m.HardwareVersion.ValueInt64()),
+		CPUs: int32(m.CPUs.ValueInt64()), CoresPerSocket: int32(m.CoresPerSocket.ValueInt64()), MemoryMB: m.MemoryMB.ValueInt64(),
+		SCSIType: m.SCSIType.ValueString(), Power: m.PowerState.ValueString(),
+		GuestInfo: stringMap(ctx, m.GuestInfo, diags), ExtraConfig: stringMap(ctx, m.ExtraConfig, diags),
+	}
+	if known(m.CPUHotAdd) {
+		b := m.CPUHotAdd.ValueBool()
+		s.CPUHotAdd = &b
+	}
+	if known(m.MemoryHotAdd) {
+		b := m.MemoryHotAdd.ValueBool()
+		s.MemoryHotAdd = &b
+	}
+	if known(m.CDROM) {
+		s.CDROM = &vm.CDROM{ISO: m.CDROM.ValueString()}
+	}
+	// No blocks means "leave the disks as they are" (a block list is never
+	// null in Terraform, so an empty one cannot mean "no disks").
+	if len(m.Disks) > 0 {
+		s.Disks = make([]vm.Disk, 0, len(m.Disks))
+		for _, d := range m.Disks {
+			unit := int32(-1)
+			if known(d.UnitNumber) {
+				unit = int32(d.UnitNumber.ValueInt64())
+			}
+			s.Disks = append(s.Disks, vm.Disk{SizeGiB: d.SizeGB.ValueInt64(), Provisioning: d.Provisioning.ValueString(),
+				Controller: d.Controller.ValueString(), UnitNumber: unit, Datastore: d.Datastore.ValueString(),
+				KeepOnRemove: d.KeepOnRemove.ValueBool()})
+		}
+	}
+	if len(m.NICs) > 0 {
+		s.NICs = make([]vm.NIC, 0, len(m.NICs))
+		for _, n := range m.NICs {
+			s.NICs = append(s.NICs, vm.NIC{Network: n.Network.ValueString(), AdapterType: n.AdapterType.ValueString(),
+				MAC: n.MACAddress.ValueString()})
+		}
+	}
+	if d := parseDurationAttr(diags, m.WaitForIP.ValueString(), path.Root("wait_for_ip")); d > 0 {
+		s.WaitForIP = d
+	}
+	return s
+}
+
+// planSpec is spec for a planned value: MAC addresses the host generated
+// (carried over from state) are not static addresses the user asked for, so
+// they are dropped instead of being written back as static.
+func (m *vmModel) planSpec(ctx context.Context, diags *diag.Diagnostics) vm.Spec {
+	s := m.spec(ctx, diags)
+	for i := range s.NICs {
+		if !isStaticMAC(s.NICs[i].MAC) {
+			s.NICs[i].MAC = ""
+		}
+	}
+	return s
+}
+
+// isStaticMAC reports whether mac is in VMware's range for manual addresses
+// (00:50:56:00:00:00 to 00:50:56:3f:ff:ff); generated ones are outside it.
+func isStaticMAC(mac string) bool {
+	mac = strings.ToLower(mac)
+	if len(mac) != 17 || !strings.HasPrefix(mac, "00:50:56:") {
+		return false
+	}
+	b, err := strconv.ParseUint(mac[9:11], 16, 8)
+	return err == nil && b < 0x40
+}
+
+// options are the policy decisions the configuration makes for a write.
+func (m *vmModel) options(diags *diag.Diagnostics) vm.Options {
+	o := vm.Options{AllowPowerCycle: m.AllowPowerCycle.ValueBool(), AllowForcedPowerOff: m.ForcePowerOff.ValueBool()}
+	o.ShutdownTimeout = parseDurationAttr(diags, m.ShutdownTimeout.ValueString(), path.Root("shutdown_timeout"))
+	return o
+}
+
+// fill sets the model from what was read. Lists the configuration manages
+// (disks, NICs) are filled only when manageLists is true: a VM created from
+// a template without disk blocks keeps the template's disks without the
+// plan wanting to remove them.
+func (m *vmModel) fill(ctx context.Context, st *vm.VMState, manageDisks, manageNICs bool, diags *diag.Diagnostics) {
+	m.ID, m.UUID, m.BIOSUUID, m.MOID = types.StringValue(st.UUID), types.StringValue(st.UUID), types.StringValue(st.BIOSUUID), types.StringValue(st.MOID)
+	m.Name, m.Path = types.StringValue(st.Name), types.StringValue(st.Path)
+	m.Folder, m.Datastore = types.StringValue(st.Folder), types.StringValue(st.Datastore)
+	if !known(m.Host) {
+		m.Host = types.StringValue(st.Host)
+	}
+	m.GuestID, m.Firmware, m.HardwareVersion = types.StringValue(st.GuestID), types.StringValue(st.Firmware), types.Int64Value(int64(st.HardwareVersion))
+	m.CPUs, m.CoresPerSocket, m.MemoryMB = types.Int64Value(int64(st.CPUs)), types.Int64Value(int64(st.CoresPerSocket)), types.Int64Value(st.MemoryMB)
+	m.CPUHotAdd, m.MemoryHotAdd, m.SCSIType = types.BoolValue(st.CPUHotAdd), types.BoolValue(st.MemoryHotAdd), types.StringValue(st.SCSIType)
+	m.CDROM = types.StringValue(st.CDROM)
+	m.PowerState, m.ToolsStatus, m.DefaultIP = types.StringValue(st.Power), types.StringValue(st.ToolsStatus), types.StringValue(st.DefaultIP)
+	m.IsTemplate = types.BoolValue(st.IsTemplate)
+	var d diag.Diagnostics
+	m.IPAddresses, d = types.ListValueFrom(ctx, types.StringType, nonNil(st.IPAddresses))
+	diags.Append(d...)
+	macs := make([]string, 0, len(st.NICs))
+	for _, n := range st.NICs {
+		macs = append(macs, n.MAC)
+	}
+	m.MACAddresses, d = types.ListValueFrom(ctx, types.StringType, macs)
+	diags.Append(d...)
+	m.GuestInfo = managedMap(ctx, m.GuestInfo, st.GuestInfo, diags)
+	m.ExtraConfig = managedMap(ctx, m.ExtraConfig, st.ExtraConfig, diags)
+
+	if manageDisks {
+		prior := m.Disks
+		m.Disks = make([]vmDiskModel, 0, len(st.Disks))
+		for i, ds := range st.Disks {
+			dm := vmDiskModel{SizeGB: types.Int64Value(ds.SizeGiB), Provisioning: types.StringValue(ds.Provisioning),
+				Controller: types.StringValue(ds.Controller), UnitNumber: types.Int64Value(int64(ds.UnitNumber)),
+				Datastore: types.StringValue(ds.Datastore), KeepOnRemove: types.BoolValue(ds.KeepOnRemove),
+				Path: types.StringValue(ds.Path), Label: types.StringValue(ds.Label)}
+			if i < len(prior) && known(prior[i].KeepOnRemove) {
+				dm.KeepOnRemove = prior[i].KeepOnRemove // a setting of the configuration, not of the host
+			}
+			m.Disks = append(m.Disks, dm)
+		}
+	}
+	if manageNICs {
+		prior := m.NICs
+		m.NICs = make([]vmNICModel, 0, len(st.NICs))
+		for i, n := range st.NICs {
+			nm := vmNICModel{Network: types.StringValue(n.Network), AdapterType: types.StringValue(n.AdapterType), MACAddress: types.StringValue(n.MAC)}
+			if i < len(prior) && known(prior[i].Network) && prior[i].Network.ValueString() != n.Network {
+				// keep the configured spelling (path vs name) when it names the same network
+				if samePortGroup(prior[i].Network.ValueString(), n.Network) {
+					nm.Network = prior[i].Network
+				}
+			}
+			m.NICs = append(m.NICs, nm)
+		}
+	}
+}
+
+// samePortGroup reports whether a configured network (name or inventory
+// path) names the network read back by name.
+func samePortGroup(configured, name string) bool {
+	return configured == name || len(configured) > len(name) && configured[len(configured)-len(name)-1:] == "/"+name
+}
+
+// managedMap reads back only the keys the configuration manages, so keys
+// written by the guest or other tools cause no drift. With no prior map
+// (import), it reports every key the domain returned.
+func managedMap(ctx context.Context, prior types.Map, read map[string]string, diags *diag.Diagnostics) types.Map {
+	if prior.IsNull() && len(read) == 0 {
+		return prior
+	}
+	want := stringMap(ctx, prior, diags)
+	out := map[string]string{}
+	for k, v := range read {
+		if want == nil {
+			out[k] = v
+			continue
+		}
+		if _, ok := want[k]; ok {
+			out[k] = v
+		}
+	}
+	if prior.IsNull() && len(out) == 0 {
+		return prior
+	}
+	m, d := types.MapValueFrom(ctx, types.StringType, out)
+	diags.Append(d...)
+	return m
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// readKeys are the guestinfo / extra-config keys the configuration names,
+// for Read to report besides the ones ceso already manages.
+func (m *vmModel) readKeys(ctx context.Context, diags *diag.Diagnostics) vm.ReadOptions {
+	var ro vm.ReadOptions
+	for _, mp := range []types.Map{m.GuestInfo, m.ExtraConfig} {
+		for k := range stringMap(ctx, mp, diags) {
+			ro.Keys = append(ro.Keys, k)
+		}
+	}
+	return ro
+}
+
+// timeout returns the configured timeout for an operation.
+func operationTimeout(ctx context.Context, get func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) time.Duration {
+	d, dd := get(ctx, def)
+	diags.Append(dd...)
+	return d
+}
