@@ -36,6 +36,9 @@ provider_installation {
 CFG
 export TF_CLI_CONFIG_FILE="${work}/cli.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 export TMPDIR="${work}/tmp" # the simulator keeps its datastore files here
+# The demo destroys what it made; in the default standard mode a destroy
+# needs an approver's grant (see the agent workflow guide).
+export CESO_MODE=unrestricted CESO_AUDIT_FILE="${work}/audit.jsonl"
 
 sim_pid=""
 cleanup() {
@@ -75,3 +78,5 @@ echo "==> ${cli##*/} apply"
 "${cli}" apply -auto-approve -no-color -input=false
 echo "==> outputs"
 "${cli}" output -no-color
+echo "==> audit trail: $(wc -l < "${work}/audit.jsonl") records in ${work}/audit.jsonl"
+"${work}/plugins/terraform-provider-ceso" audit verify "${work}/audit.jsonl"

@@ -5,12 +5,14 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"net"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/simhost"
 )
@@ -24,15 +26,16 @@ func main() {
 		latency   = flag.Int("latency", 0, "milliseconds added to every SOAP call")
 		useTLS    = flag.Bool("tls", false, "serve https with a self-signed certificate")
 		envFile   = flag.String("env-file", "", "write CESO_HOST, CESO_USERNAME, CESO_PASSWORD, CESO_INSECURE exports to this file")
+		playGuest = flag.Bool("play-guest", true, "give powered-on VMs the IP address their cloud-init network config asks for, as a booted guest would")
 	)
 	flag.Parse()
-	if err := run(*model, *listen, *vms, *templates, *latency, *useTLS, *envFile); err != nil {
+	if err := run(*model, *listen, *vms, *templates, *latency, *useTLS, *playGuest, *envFile); err != nil {
 		fmt.Fprintln(os.Stderr, "cesosim:", err)
 		os.Exit(1)
 	}
 }
 
-func run(model, listen string, vms, templates, latency int, useTLS bool, envFile string) error {
+func run(model, listen string, vms, templates, latency int, useTLS, playGuest bool, envFile string) error {
 	if model != "esx" && model != "vpx" {
 		return fmt.Errorf("-model must be esx or vpx, not %q", model)
 	}
@@ -53,6 +56,13 @@ func run(model, listen string, vms, templates, latency int, useTLS bool, envFile
 	}
 	defer h.Close()
 
+	if playGuest {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if err := h.PlayGuest(ctx, 500*time.Millisecond); err != nil {
+			return err
+		}
+	}
 	fmt.Printf("cesosim: %s model serving %s (user %s)\n", model, h.URL, h.Username)
 	if envFile != "" {
 		env := fmt.Sprintf("export CESO_HOST=%q\nexport CESO_USERNAME=%q\nexport CESO_PASSWORD=%q\nexport CESO_INSECURE=true\n",
