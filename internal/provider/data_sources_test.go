@@ -24,6 +24,7 @@ data "ceso_vms" "off" { power_state = "off" }
 data "ceso_vm" "by_name" { name = "ceso-template" }
 data "ceso_vm" "by_uuid" { uuid = data.ceso_vm.by_name.uuid }
 data "ceso_vm" "by_path" { path = data.ceso_vm.by_name.path }
+data "ceso_templates" "all" {}
 `
 
 func TestAccDataSources_standaloneHost(t *testing.T) {
@@ -60,6 +61,10 @@ func TestAccDataSources_standaloneHost(t *testing.T) {
 				statecheck.ExpectKnownValue("data.ceso_vm.by_uuid", tfjsonpath.New("name"), knownvalue.StringExact("ceso-template")),
 				statecheck.ExpectKnownValue("data.ceso_vm.by_path", tfjsonpath.New("name"), knownvalue.StringExact("ceso-template")),
 				statecheck.ExpectKnownValue("data.ceso_vm.by_name", tfjsonpath.New("guest_id"), knownvalue.StringExact("ubuntu64Guest")),
+				// Only the marked template, not the three plain VMs.
+				statecheck.ExpectKnownValue("data.ceso_templates.all", tfjsonpath.New("templates"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{"name": knownvalue.StringExact("ceso-template")}),
+				})),
 				statecheck.ExpectKnownValue("data.ceso_vm.by_name", tfjsonpath.New("datastores"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("LocalDS_0")})),
 			},
 		}},
@@ -85,6 +90,9 @@ data "ceso_network" "dvpg" { name = "DC0_DVPG0" }
 				statecheck.ExpectKnownValue("data.ceso_vm.by_name", tfjsonpath.New("datacenter"), knownvalue.StringExact("DC0")),
 				statecheck.ExpectKnownValue("data.ceso_vm.by_path", tfjsonpath.New("path"), knownvalue.StringExact("/DC0/vm/ceso-template")),
 				statecheck.ExpectKnownValue("data.ceso_datastores.all", tfjsonpath.New("datastores"), knownvalue.ListSizeExact(1)),
+				statecheck.ExpectKnownValue("data.ceso_templates.all", tfjsonpath.New("templates"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{"name": knownvalue.StringExact("ceso-template"), "is_template": knownvalue.Bool(true)}),
+				})),
 			},
 		}},
 	})

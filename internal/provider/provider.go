@@ -63,6 +63,7 @@ func (p *cesoProvider) DataSources(_ context.Context) []func() datasource.DataSo
 		NewNetworkDataSource,
 		NewVMsDataSource,
 		NewVMDataSource,
+		NewTemplatesDataSource,
 		NewCloudinitDataSource,
 	}
 }
