@@ -113,6 +113,21 @@ resource "ceso_vm" "app" {
 					statecheck.ExpectKnownValue("ceso_vm.app", tfjsonpath.New("disk").AtSliceIndex(0).AtMapKey("size_gb"), knownvalue.Int64Exact(8)),
 				},
 			},
+			{ // a second NIC is added in place
+				Config: cfg("app-02", 4, 4096, 8, "network_interface {\n    network = \"VM Network\"\n    adapter_type = \"e1000e\"\n  }"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ceso_vm.app", plancheck.ResourceActionUpdate)}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ceso_vm.app", tfjsonpath.New("mac_addresses"), knownvalue.ListSizeExact(2)),
+					statecheck.ExpectKnownValue("ceso_vm.app", tfjsonpath.New("network_interface").AtSliceIndex(1).AtMapKey("adapter_type"), knownvalue.StringExact("e1000e")),
+				},
+			},
+			{ // and removed again
+				Config: cfg("app-02", 4, 4096, 8, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ceso_vm.app", tfjsonpath.New("mac_addresses"), knownvalue.ListSizeExact(1)),
+				},
+			},
 			{ // shrinking a disk is refused at plan time, nothing is destroyed
 				Config:      cfg("app-02", 4, 4096, 2, ""),
 				ExpectError: acctest.ErrorMatching("shrink"),
