@@ -13,6 +13,7 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"github.com/esxi-commander/terraform-provider-ceso/internal/backup"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 )
 
@@ -60,6 +61,15 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 			return nil, templateErr(spec.Template, err)
 		}
 	}
+	// A restore is a template copy whose source is a backup: the backup
+	// package describes the VM to make, disks backed by the backup's copies.
+	var restore *backup.Source
+	if spec.Backup != "" {
+		if restore, err = backup.New(m.client, "").Source(ctx, spec.Backup, spec.Datacenter); err != nil {
+			return nil, restoreErr(err)
+		}
+		tmpl = &restore.VM
+	}
 	if spec.LinkedClone && !vcenter {
 		return nil, fieldErr("linked_clone", "Linked clones need vCenter", "a standalone ESXi host cannot make linked clones; ceso copies the template's disks there instead. Remove linked_clone.")
 	}
@@ -67,7 +77,7 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	if err := precheck(snap, &spec, tmpl, pl.dc.Name, vcenter); err != nil {
+	if err := precheck(snap, &spec, tmpl, pl.dc.Name, vcenter && restore == nil); err != nil {
 		return nil, err
 	}
 
@@ -81,6 +91,10 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 			return nil, &NameTakenError{Name: v.Name, Path: v.Path, UUID: v.UUID}
 		}
 		if v.ExtraConfig[KeyState] == StateReady {
+			if restore != nil && v.ExtraConfig[KeyRestoredFrom] != restore.Manifest.ID {
+				return nil, fieldErr("name", "VM name taken",
+					"a VM named %q exists at %s; a restore makes a new VM and never restores over an existing one. Choose another name, or delete that VM first.", v.Name, v.Path)
+			}
 			res.Adopted = true
 			err := m.converge(ctx, snap, v, &spec, opts, res)
 			return m.finish(ctx, v.UUID, res, err)
@@ -99,7 +113,7 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 		}
 	}
 
-	c := &creation{m: m, spec: &spec, tmpl: tmpl, pl: pl, id: newCreateID(), vcenter: vcenter, dirs: map[string]bool{}}
+	c := &creation{m: m, spec: &spec, tmpl: tmpl, restore: restore, pl: pl, id: newCreateID(), vcenter: vcenter, dirs: map[string]bool{}}
 	v, err := c.run(ctx, snap)
 	if err != nil {
 		if c.ref.Value != "" {
@@ -155,6 +169,14 @@ func precheck(snap *esxi.Snapshot, s *Spec, tmpl *esxi.VM, dc string, vcenter bo
 	return nil
 }
 
+// restoreErr attaches a backup's refusal to the backup attribute.
+func restoreErr(err error) error {
+	if fe, ok := backup.AsFieldError(err); ok {
+		return &FieldError{Field: "backup", Index: -1, Summary: fe.Summary, Detail: fe.Detail, Err: err}
+	}
+	return err
+}
+
 func templateErr(value string, err error) error {
 	if IsNotFound(err) || esxi.IsNotFound(err) {
 		return &FieldError{Field: "template", Index: -1, Summary: "Template not found",
@@ -168,6 +190,7 @@ type creation struct {
 	m       *Manager
 	spec    *Spec
 	tmpl    *esxi.VM
+	restore *backup.Source // set for a restore: tmpl describes the backup
 	pl      *placement
 	id      string
 	vcenter bool
@@ -186,11 +209,16 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (*esxi.VM, erro
 	var jobs []*copyJob
 	var layout *sourceLayout
 	if c.tmpl != nil {
-		err := c.m.client.Pool.WithSession(ctx, func(ctx context.Context, s *esxi.Session) error {
-			var err error
-			layout, err = readSourceLayout(ctx, s, c.tmpl.Ref)
-			return err
-		})
+		var err error
+		if c.restore != nil {
+			layout = &sourceLayout{sizes: c.restore.Used}
+		} else {
+			err = c.m.client.Pool.WithSession(ctx, func(ctx context.Context, s *esxi.Session) error {
+				var err error
+				layout, err = readSourceLayout(ctx, s, c.tmpl.Ref)
+				return err
+			})
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -203,7 +231,7 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (*esxi.VM, erro
 	}
 
 	var err error
-	if c.tmpl != nil && c.vcenter {
+	if c.tmpl != nil && c.vcenter && c.restore == nil {
 		err = c.clone(ctx, layout, jobs)
 	} else {
 		err = c.createVM(ctx, jobs)
@@ -219,7 +247,7 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (*esxi.VM, erro
 
 	pending := map[int32]bool{}
 	devices := append([]types.BaseVirtualDevice(nil), v.Devices...)
-	if len(jobs) > 0 && !c.vcenter {
+	if len(jobs) > 0 && (!c.vcenter || c.restore != nil) {
 		added, err := c.copyDisks(ctx, v, jobs)
 		if err != nil {
 			return nil, err
@@ -289,7 +317,8 @@ func (c *creation) self(ctx context.Context) (*esxi.VM, error) {
 // so planning compares against the template's values.
 func (c *creation) applyTemplateDefaults(snap *esxi.Snapshot) {
 	s, t := c.spec, c.tmpl
-	if s.NICs == nil && !c.vcenter {
+	copied := !c.vcenter || c.restore != nil // the VM is made, not cloned
+	if s.NICs == nil && copied {
 		s.NICs = []NIC{}
 		for _, n := range nics(t.Devices) {
 			kind := adapterType(n)
@@ -299,7 +328,7 @@ func (c *creation) applyTemplateDefaults(snap *esxi.Snapshot) {
 			s.NICs = append(s.NICs, NIC{Network: networkName(snap, n), AdapterType: kind})
 		}
 	}
-	if s.CDROM == nil && !c.vcenter {
+	if s.CDROM == nil && copied {
 		for _, cd := range cdroms(t.Devices) {
 			if iso := isoOf(cd); iso != "" {
 				s.CDROM = &CDROM{ISO: iso}
@@ -311,7 +340,11 @@ func (c *creation) applyTemplateDefaults(snap *esxi.Snapshot) {
 
 // marker is the extra config of the first task.
 func (c *creation) marker() []types.BaseOptionValue {
-	return []types.BaseOptionValue{opt(KeyManaged, "true"), opt(KeyCreateID, c.id), opt(KeyState, StateCreating)}
+	m := []types.BaseOptionValue{opt(KeyManaged, "true"), opt(KeyCreateID, c.id), opt(KeyState, StateCreating)}
+	if c.restore != nil {
+		m = append(m, opt(KeyRestoredFrom, c.restore.Manifest.ID))
+	}
+	return m
 }
 
 // createVM makes the VM with CreateVM_Task: hardware, the template's disk
@@ -721,7 +754,8 @@ func specDirs(s *Spec, v *esxi.VM) []string {
 // sourceLayout is what a copy needs to know of its source beyond the
 // inventory: the space its disks use, and its snapshots.
 type sourceLayout struct {
-	vm mo.VirtualMachine
+	vm    mo.VirtualMachine
+	sizes map[int32]int64 // a restore's: what each disk's backup copy takes
 }
 
 func readSourceLayout(ctx context.Context, s *esxi.Session, ref types.ManagedObjectReference) (*sourceLayout, error) {
@@ -735,6 +769,9 @@ func readSourceLayout(ctx context.Context, s *esxi.Session, ref types.ManagedObj
 
 // used is the space the disk with key uses (every file of its chain).
 func (l *sourceLayout) used(key int32) int64 {
+	if l != nil && l.sizes != nil {
+		return l.sizes[key]
+	}
 	if l == nil || l.vm.LayoutEx == nil {
 		return 0
 	}

@@ -156,7 +156,10 @@ func (e *WaitTimeoutError) Error() string {
 		"and that it gets an address, or raise the timeout", e.VM, e.What, e.Timeout)
 }
 
-// ErrBackupSourceNotImplemented is returned for a create from a backup.
+// ErrBackupSourceNotImplemented was returned for a create from a backup
+// before restores existed.
+//
+// Deprecated: restores are built; nothing returns it any more.
 var ErrBackupSourceNotImplemented = errors.New("restoring a VM from a ceso_backup is not implemented yet")
 
 // hostErr classifies a failure of op against the host (see esxi.Wrap).

@@ -29,6 +29,9 @@ const (
 	// KeyTemplate marks a template VM on a standalone host (also read by
 	// the data sources); ceso never copies it onto a new VM.
 	KeyTemplate = "ceso.template"
+	// KeyRestoredFrom is the id of the backup a VM was restored from, so an
+	// interrupted restore is adopted only by a restore of the same backup.
+	KeyRestoredFrom = "ceso.restored-from"
 
 	StateCreating = "creating"
 	StateReady    = "ready"

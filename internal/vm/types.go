@@ -38,8 +38,11 @@ type Spec struct {
 	// a standalone host.
 	LinkedClone   bool
 	CloneSnapshot string
-	// Backup is the id of a ceso_backup to restore from. Not built yet:
-	// Create returns ErrBackupSourceNotImplemented.
+	// Backup is the id, folder or manifest path of a complete ceso_backup
+	// to restore from: the new VM gets the backup's hardware (from its
+	// manifest) and copies of its disks, with a new identity (UUIDs, MAC
+	// addresses). Name, placement, NICs and disks of the spec apply as they
+	// do to a template copy. An existing VM is never restored over.
 	Backup string
 
 	// Placement. Datastore defaults to the template's datastore, or to the

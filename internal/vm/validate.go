@@ -32,11 +32,6 @@ func Validate(s *Spec) error {
 	if s.Template != "" && s.Backup != "" {
 		add(fieldErr("backup", "Conflicting sources", "set either template or backup, not both."))
 	}
-	if s.Backup != "" {
-		e := fieldErr("backup", "Restore not available", "creating a VM from a ceso_backup is not built yet; create it from a template or empty.")
-		e.Err = ErrBackupSourceNotImplemented
-		add(e)
-	}
 	if s.LinkedClone && s.Template == "" {
 		add(fieldErr("linked_clone", "Linked clone needs a template", "linked_clone only applies to a VM created from a template."))
 	}
@@ -68,8 +63,8 @@ func Validate(s *Spec) error {
 		if d.SizeGiB < 0 {
 			add(listErr("disk", i, "size_gb", "Invalid disk size", "size_gb is %d; it must be positive.", d.SizeGiB))
 		}
-		if d.SizeGiB == 0 && s.Template == "" {
-			add(listErr("disk", i, "size_gb", "Missing disk size", "size_gb must be set for a disk of a VM not created from a template."))
+		if d.SizeGiB == 0 && s.Template == "" && s.Backup == "" {
+			add(listErr("disk", i, "size_gb", "Missing disk size", "size_gb must be set for a disk of a VM not created from a template or a backup."))
 		}
 		if d.Provisioning != "" && d.Provisioning != ProvisionThin && d.Provisioning != ProvisionThick && d.Provisioning != ProvisionEagerZeroed {
 			add(listErr("disk", i, "provisioning", "Invalid provisioning", "provisioning is %q; use thin, thick or eager_zeroed.", d.Provisioning))

@@ -1,0 +1,267 @@
+package backup
+
+import (
+	"sort"
+
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
+)
+
+// Disk formats of the copies (Spec.DiskFormat) and provisionings of disks.
+const (
+	FormatThin        = "thin"
+	FormatThick       = "thick" // lazily zeroed
+	FormatEagerZeroed = "eager_zeroed"
+)
+
+// Controller families.
+const (
+	familySCSI = "scsi"
+	familySATA = "sata"
+	familyNVMe = "nvme"
+	familyIDE  = "ide"
+)
+
+// srcDisk is one disk of the VM being backed up.
+type srcDisk struct {
+	dev    *types.VirtualDisk
+	info   Disk
+	file   string // backing file ("[ds] vm/vm.vmdk"), the current one of the chain
+	rdm    bool
+	extern bool // not a file ceso can copy
+}
+
+func controllerFamily(d types.BaseVirtualDevice) string {
+	switch d.(type) {
+	case types.BaseVirtualSCSIController:
+		return familySCSI
+	case *types.VirtualAHCIController, *types.VirtualSATAController:
+		return familySATA
+	case *types.VirtualNVMEController:
+		return familyNVMe
+	case *types.VirtualIDEController:
+		return familyIDE
+	}
+	return ""
+}
+
+func scsiModel(d types.BaseVirtualDevice) string {
+	switch d.(type) {
+	case *types.ParaVirtualSCSIController:
+		return "pvscsi"
+	case *types.VirtualLsiLogicController:
+		return "lsilogic"
+	case *types.VirtualLsiLogicSASController:
+		return "lsilogic-sas"
+	case *types.VirtualBusLogicController:
+		return "buslogic"
+	}
+	return ""
+}
+
+func adapterType(d types.BaseVirtualDevice) string {
+	switch d.(type) {
+	case *types.VirtualVmxnet3:
+		return "vmxnet3"
+	case *types.VirtualE1000e:
+		return "e1000e"
+	case *types.VirtualE1000:
+		return "e1000"
+	}
+	return "vmxnet3"
+}
+
+// describe reads the disks, controllers and NICs of a device list.
+func describe(devices []types.BaseVirtualDevice, snap *esxi.Snapshot) (disks []srcDisk, ctrls []Controller, nics []NIC) {
+	byKey := map[int32]types.BaseVirtualDevice{}
+	for _, d := range devices {
+		if fam := controllerFamily(d); fam != "" {
+			byKey[d.GetVirtualDevice().Key] = d
+			c := Controller{Family: fam, Bus: d.(types.BaseVirtualController).GetVirtualController().BusNumber}
+			if fam == familySCSI {
+				c.Model = scsiModel(d)
+			}
+			ctrls = append(ctrls, c)
+		}
+	}
+	sort.Slice(ctrls, func(i, j int) bool {
+		if ctrls[i].Family != ctrls[j].Family {
+			return ctrls[i].Family < ctrls[j].Family
+		}
+		return ctrls[i].Bus < ctrls[j].Bus
+	})
+	for _, d := range devices {
+		switch dev := d.(type) {
+		case *types.VirtualDisk:
+			sd := srcDisk{dev: dev}
+			sd.info.CapacityBytes = dev.CapacityInBytes
+			if sd.info.CapacityBytes == 0 {
+				sd.info.CapacityBytes = dev.CapacityInKB * 1024
+			}
+			if c, ok := byKey[dev.ControllerKey]; ok {
+				sd.info.Controller = controllerFamily(c)
+				sd.info.Bus = c.(types.BaseVirtualController).GetVirtualController().BusNumber
+			}
+			if dev.UnitNumber != nil {
+				sd.info.Unit = *dev.UnitNumber
+			}
+			if di := dev.DeviceInfo; di != nil {
+				sd.info.Label = di.GetDescription().Label
+			}
+			sd.info.Provisioning = FormatThick
+			switch b := dev.Backing.(type) {
+			case *types.VirtualDiskFlatVer2BackingInfo:
+				sd.file, sd.info.DiskMode = b.FileName, b.DiskMode
+				switch {
+				case b.ThinProvisioned != nil && *b.ThinProvisioned:
+					sd.info.Provisioning = FormatThin
+				case b.EagerlyScrub != nil && *b.EagerlyScrub:
+					sd.info.Provisioning = FormatEagerZeroed
+				}
+			case *types.VirtualDiskSeSparseBackingInfo:
+				sd.file, sd.info.DiskMode, sd.info.Provisioning = b.FileName, b.DiskMode, FormatThin
+			case *types.VirtualDiskSparseVer2BackingInfo:
+				sd.file, sd.info.DiskMode, sd.info.Provisioning = b.FileName, b.DiskMode, FormatThin
+			case *types.VirtualDiskRawDiskMappingVer1BackingInfo:
+				sd.file, sd.info.DiskMode, sd.rdm = b.FileName, b.DiskMode, true
+			case types.BaseVirtualDeviceFileBackingInfo:
+				sd.file = b.GetVirtualDeviceFileBackingInfo().FileName
+			default:
+				sd.extern = true
+			}
+			if sd.info.DiskMode == "" {
+				sd.info.DiskMode = string(types.VirtualDiskModePersistent)
+			}
+			sd.info.Source = sd.file
+			disks = append(disks, sd)
+		case types.BaseVirtualEthernetCard:
+			card := dev.GetVirtualEthernetCard()
+			n := NIC{AdapterType: adapterType(d), MAC: card.MacAddress}
+			switch b := card.Backing.(type) {
+			case *types.VirtualEthernetCardNetworkBackingInfo:
+				n.Network = b.DeviceName
+				if b.Network != nil {
+					for _, x := range snap.Networks {
+						if x.Ref == *b.Network {
+							n.Network = x.Name
+						}
+					}
+				}
+			case *types.VirtualEthernetCardDistributedVirtualPortBackingInfo:
+				n.Network = b.Port.PortgroupKey
+				for _, x := range snap.Networks {
+					if x.Ref.Value == b.Port.PortgroupKey {
+						n.Network = x.Name
+					}
+				}
+			case *types.VirtualEthernetCardOpaqueNetworkBackingInfo:
+				n.Network = b.OpaqueNetworkId
+			}
+			nics = append(nics, n)
+		}
+	}
+	order := map[string]int{familySCSI: 0, familySATA: 1, familyNVMe: 2, familyIDE: 3}
+	sort.SliceStable(disks, func(i, j int) bool {
+		a, b := disks[i].info, disks[j].info
+		if a.Controller != b.Controller {
+			return order[a.Controller] < order[b.Controller]
+		}
+		if a.Bus != b.Bus {
+			return a.Bus < b.Bus
+		}
+		return a.Unit < b.Unit
+	})
+	return disks, ctrls, nics
+}
+
+// independent reports whether a disk mode escapes snapshots.
+func independent(mode string) bool {
+	return mode == string(types.VirtualDiskModeIndependent_persistent) || mode == string(types.VirtualDiskModeIndependent_nonpersistent)
+}
+
+// devices rebuilds a device list from a manifest for a restore: the
+// controllers, the disks backed by the backup's copies, and the NICs
+// without their MAC addresses (a restored VM is a new machine).
+func devices(m *Manifest, snap *esxi.Snapshot, dc string) []types.BaseVirtualDevice {
+	var out []types.BaseVirtualDevice
+	ctrlKey := map[[2]any]int32{}
+	key := int32(1000)
+	for _, c := range m.VM.Controllers {
+		var d types.BaseVirtualDevice
+		switch c.Family {
+		case familySCSI:
+			model := c.Model
+			if model == "" {
+				model = "pvscsi"
+			}
+			x, err := object.VirtualDeviceList{}.CreateSCSIController(model)
+			if err != nil {
+				continue
+			}
+			d = x
+		case familySATA:
+			d = &types.VirtualAHCIController{}
+		case familyNVMe:
+			d = &types.VirtualNVMEController{}
+		case familyIDE:
+			d = &types.VirtualIDEController{}
+		default:
+			continue
+		}
+		vc := d.(types.BaseVirtualController).GetVirtualController()
+		vc.Key, vc.BusNumber = key, c.Bus
+		ctrlKey[[2]any{c.Family, c.Bus}] = key
+		key++
+		out = append(out, d)
+	}
+	for _, dk := range m.Disks {
+		ck, ok := ctrlKey[[2]any{dk.Controller, dk.Bus}]
+		if !ok {
+			continue
+		}
+		file := m.Dir + "/" + dk.File
+		var dsRef *types.ManagedObjectReference
+		if l, err := ParseLocation(m.Dir); err == nil {
+			if ds, err := snap.FindDatastore(l.Datastore, dc); err == nil {
+				dsRef = &ds.Ref
+			}
+		}
+		out = append(out, &types.VirtualDisk{
+			VirtualDevice: types.VirtualDevice{
+				Key: key, ControllerKey: ck, UnitNumber: types.NewInt32(dk.Unit),
+				DeviceInfo: &types.Description{Label: dk.Label},
+				Backing: &types.VirtualDiskFlatVer2BackingInfo{
+					VirtualDeviceFileBackingInfo: types.VirtualDeviceFileBackingInfo{FileName: file, Datastore: dsRef},
+					DiskMode:                     dk.DiskMode,
+					ThinProvisioned:              types.NewBool(dk.Provisioning == FormatThin),
+					EagerlyScrub:                 types.NewBool(dk.Provisioning == FormatEagerZeroed),
+				},
+			},
+			CapacityInKB: dk.CapacityBytes / 1024, CapacityInBytes: dk.CapacityBytes,
+		})
+		key++
+	}
+	for _, n := range m.VM.NICs {
+		var card types.BaseVirtualDevice
+		switch n.AdapterType {
+		case "e1000e":
+			card = &types.VirtualE1000e{}
+		case "e1000":
+			card = &types.VirtualE1000{}
+		default:
+			card = &types.VirtualVmxnet3{}
+		}
+		backing := &types.VirtualEthernetCardNetworkBackingInfo{VirtualDeviceDeviceBackingInfo: types.VirtualDeviceDeviceBackingInfo{DeviceName: n.Network}}
+		if net, err := snap.FindNetwork(n.Network, dc); err == nil && net.Type == "Network" {
+			ref := net.Ref
+			backing.Network = &ref
+		}
+		c := card.(types.BaseVirtualEthernetCard).GetVirtualEthernetCard()
+		c.Key, c.Backing = key, backing
+		key++
+		out = append(out, card)
+	}
+	return out
+}
