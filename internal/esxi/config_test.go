@@ -143,13 +143,13 @@ func TestValidate(t *testing.T) {
 		{"bad host", func(c *esxi.Config) { c.Host = "ftp://esxi01" }, []string{"host"}, "scheme ftp"},
 		{"no username", func(c *esxi.Config) { c.Username = "" }, []string{"username"}, "CESO_USERNAME"},
 		{"min above max", func(c *esxi.Config) { c.MinSessions, c.MaxSessions = 5, 2 }, []string{"pool.min_sessions"}, "min_sessions (5) is larger than max_sessions (2)"},
-		{"negative min", func(c *esxi.Config) { c.MinSessions = -1 }, []string{"pool.min_sessions"}, "0 or more"},
+		{"negative min", func(c *esxi.Config) { c.MinSessions = -2 }, []string{"pool.min_sessions"}, "0 or more"},
 		{"negative max", func(c *esxi.Config) { c.MaxSessions = -3 }, []string{"pool.max_sessions"}, "1 or more"},
 		{"negative idle timeout", func(c *esxi.Config) { c.IdleTimeout = -time.Second }, []string{"pool.idle_timeout"}, "positive duration"},
 		{"negative api timeout", func(c *esxi.Config) { c.APITimeout = -time.Second }, []string{"api_timeout"}, "positive duration"},
 		{"bad thumbprint", func(c *esxi.Config) { c.Thumbprint = "abc" }, []string{"tls_thumbprint"}, "SHA-256"},
 		{"everything wrong", func(c *esxi.Config) {
-			*c = esxi.Config{MinSessions: -1, MaxSessions: -1, IdleTimeout: -1, APITimeout: -1, Thumbprint: "x"}
+			*c = esxi.Config{MinSessions: -2, MaxSessions: -1, IdleTimeout: -1, APITimeout: -1, Thumbprint: "x"}
 		}, []string{"api_timeout", "host", "pool.idle_timeout", "pool.max_sessions", "pool.min_sessions", "tls_thumbprint", "username"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

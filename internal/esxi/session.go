@@ -165,4 +165,5 @@ func (s *Session) logout(ctx context.Context) {
 	defer cancel()
 	_ = session.NewManager(s.probe).Logout(ctx)
 	s.Client.CloseIdleConnections()
+	forgetCollectors(s.Client)
 }
