@@ -5,8 +5,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"syscall"
 
 	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/vim25/soap"
@@ -125,6 +127,9 @@ func classify(err error) Kind {
 		strings.Contains(err.Error(), "thumbprint does not match") {
 		return KindCertificate
 	}
+	if connectionLost(err) {
+		return KindUnreachable
+	}
 	var ne net.Error
 	var oe *net.OpError
 	if errors.As(err, &oe) || (errors.As(err, &ne) && ne.Timeout()) {
@@ -136,8 +141,27 @@ func classify(err error) Kind {
 	return KindUnknown
 }
 
-// cleanMessage prefers the host's localized message over Go's wrapping noise.
+// connectionLost reports a connection that closed under a call (a network
+// partition, a proxy or the host dropping it): the request may or may not
+// have run on the host.
+func connectionLost(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// cleanMessage prefers the host's localized message over Go's wrapping
+// noise, and names the datastore of a NoDiskSpace fault when the message
+// does not.
 func cleanMessage(err error) string {
+	msg := hostMessage(err)
+	var nd *types.NoDiskSpace
+	if _, ok := fault.As(err, &nd); ok && nd != nil && nd.Datastore != "" && !strings.Contains(msg, nd.Datastore) {
+		msg += " (no space left on datastore " + nd.Datastore + ")"
+	}
+	return msg
+}
+
+func hostMessage(err error) string {
 	if err == nil {
 		return ""
 	}
@@ -157,6 +181,9 @@ func cleanMessage(err error) string {
 	var te taskFaultError
 	if errors.As(err, &te) {
 		return te.Error()
+	}
+	if connectionLost(err) {
+		return "the connection to the host was lost before it answered (" + err.Error() + "); the call may or may not have taken effect"
 	}
 	return err.Error()
 }

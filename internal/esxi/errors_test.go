@@ -5,8 +5,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/vmware/govmomi/task"
@@ -82,6 +85,8 @@ func TestClassify(t *testing.T) {
 		{"unknown authority", &tls509{x509.UnknownAuthorityError{}}, KindCertificate},
 		{"thumbprint mismatch", errors.New(`host "h:443" thumbprint does not match "AB:CD"`), KindCertificate},
 		{"refused", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, KindUnreachable},
+		{"connection lost", &url.Error{Op: "Post", URL: "https://h/sdk", Err: io.EOF}, KindUnreachable},
+		{"connection reset", &url.Error{Op: "Post", URL: "https://h/sdk", Err: syscall.ECONNRESET}, KindUnreachable},
 		{"plain", errors.New("boom"), KindUnknown},
 		{"nil", nil, KindUnknown},
 	} {
@@ -107,6 +112,10 @@ func TestWrapKeepsTheHostMessageAndHint(t *testing.T) {
 	msg := err.Error()
 	if !strings.HasPrefix(msg, "CreateVM_Task: Insufficient disk space on datastore 'ds1'.") || !strings.Contains(msg, hints[KindNoDiskSpace]) {
 		t.Errorf("message = %q", msg)
+	}
+	full := Wrap("copy disk", vimFault("NoDiskSpace", &types.NoDiskSpace{Datastore: "ds2"}))
+	if msg := full.Error(); !strings.Contains(msg, "NoDiskSpace (no space left on datastore ds2)") {
+		t.Errorf("a NoDiskSpace fault does not name its datastore: %q", msg)
 	}
 	if again := Wrap("other", err); again != err {
 		t.Errorf("Wrap re-wrapped a classified error: %v", again)

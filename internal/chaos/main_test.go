@@ -1,0 +1,38 @@
+package chaos_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/acctest"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/provider"
+)
+
+// serveEnv, set in the CLI's environment, makes the test binary serve the
+// provider (the CLI runs it through dev_overrides) instead of running tests.
+const serveEnv = "CESO_CHAOS_SERVE"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(serveEnv) != "" {
+		os.Exit(serve())
+	}
+	acctest.Main(m)
+}
+
+// serve does what main.go does: serve until the CLI stops the plugin, then
+// log out every session and close the guard.
+func serve() int {
+	err := providerserver.Serve(context.Background(), provider.New("chaos"), providerserver.ServeOpts{
+		Address: "registry.terraform.io/esxi-commander/ceso",
+	})
+	provider.Shutdown(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
