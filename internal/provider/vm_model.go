@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -292,11 +291,4 @@ func (m *vmModel) readKeys(ctx context.Context, diags *diag.Diagnostics) vm.Read
 		}
 	}
 	return ro
-}
-
-// timeout returns the configured timeout for an operation.
-func operationTimeout(ctx context.Context, get func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) time.Duration {
-	d, dd := get(ctx, def)
-	diags.Append(dd...)
-	return d
 }
