@@ -124,3 +124,21 @@ func TestWrapKeepsTheHostMessageAndHint(t *testing.T) {
 		t.Error("Wrap(nil) is not nil")
 	}
 }
+
+// A not-found message points only to data sources that exist.
+func TestLookupErrorNamesExistingDataSources(t *testing.T) {
+	t.Parallel()
+	for what, want := range map[string]string{
+		"VM": "ceso_vms data source", "datastore": "ceso_datastores data source", "network": "ceso_networks data source",
+		"folder": "check the path in the vSphere client", "resource pool": "check the name in the vSphere client",
+	} {
+		by := "name"
+		if what == "folder" {
+			by = "path"
+		}
+		msg := (&LookupError{What: what, By: by, Value: "x"}).Error()
+		if !strings.Contains(msg, want) {
+			t.Errorf("%s: %q does not contain %q", what, msg, want)
+		}
+	}
+}

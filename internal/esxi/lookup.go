@@ -21,8 +21,16 @@ func (e *LookupError) Error() string {
 		return fmt.Sprintf("%d %ss match %s %q: %s; use the inventory path (or UUID) to pick one",
 			len(e.Candidates), e.What, e.By, e.Value, strings.Join(e.Candidates, ", "))
 	}
-	return fmt.Sprintf("no %s with %s %q exists; list what exists with the ceso_%ss data source", e.What, e.By, e.Value, e.What)
+	msg := fmt.Sprintf("no %s with %s %q exists", e.What, e.By, e.Value)
+	if ds, ok := listedBy[e.What]; ok {
+		return msg + "; list what exists with the " + ds + " data source"
+	}
+	return msg + "; check the " + e.By + " in the vSphere client"
 }
+
+// listedBy names the data source that lists each kind of object, for the
+// kinds that have one.
+var listedBy = map[string]string{"VM": "ceso_vms", "datastore": "ceso_datastores", "network": "ceso_networks"}
 
 // Ambiguous reports whether the lookup matched more than one object.
 func (e *LookupError) Ambiguous() bool { return len(e.Candidates) > 1 }

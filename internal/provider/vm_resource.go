@@ -12,7 +12,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/guard"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/vm"
@@ -115,6 +117,9 @@ func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 		}
 		r.planUpdate(ctx, &state, &plan, resp)
 	}
+	if action == policy.ActionCreate || action == policy.ActionReplace {
+		r.planCreate(ctx, req, resp)
+	}
 	r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: vmType, Object: plan.Name.ValueString(), Action: action})
 }
 
@@ -147,6 +152,34 @@ func replaceReasons(state, plan *vmModel) []string {
 func forcesPowerOff(state, plan *vmModel) bool {
 	return plan.ForcePowerOff.ValueBool() && state.PowerState.ValueString() == vm.PowerOn &&
 		known(plan.PowerState) && plan.PowerState.ValueString() != vm.PowerOn
+}
+
+// planCreate looks up what a create names (template, placement, networks,
+// datastores) so a typo fails the plan, not the apply. It needs the whole
+// configuration known: a value known only at apply is checked then. A
+// failure to read the inventory is left to the refresh or the apply.
+func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if r.data == nil || r.data.vms == nil || !req.Config.Raw.IsFullyKnown() {
+		return
+	}
+	var cfg vmModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := r.data.vms.PlanCreate(ctx, cfg.planSpec(ctx, &resp.Diagnostics))
+	var taken *vm.NameTakenError
+	switch k := esxi.KindOf(err); {
+	case err == nil:
+	case len(vm.FieldErrors(err)) > 0:
+		addVMErrors(&resp.Diagnostics, "Cannot Create VM", err)
+	case errors.As(err, &taken):
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "VM Name Taken", err.Error())
+	case k == esxi.KindMaintenance || k == esxi.KindInvalidState:
+		resp.Diagnostics.AddError("Cannot Create VM", err.Error())
+	default:
+		tflog.Debug(ctx, "plan-time create check skipped", map[string]any{"error": err.Error()})
+	}
 }
 
 func (r *vmResource) planUpdate(ctx context.Context, state, plan *vmModel, resp *resource.ModifyPlanResponse) {

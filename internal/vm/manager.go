@@ -12,6 +12,7 @@ import (
 // implements it, and a test provider can swap in its own.
 type API interface {
 	Create(ctx context.Context, spec Spec, opts Options) (*Result, error)
+	PlanCreate(ctx context.Context, spec Spec) error
 	Read(ctx context.Context, uuid string, ro ReadOptions) (*VMState, error)
 	Lookup(ctx context.Context, id string, ro ReadOptions) (*VMState, error)
 	PlanUpdate(ctx context.Context, uuid string, spec Spec) (*UpdatePlan, error)
