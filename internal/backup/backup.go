@@ -791,7 +791,7 @@ func (r *run) prune(ctx context.Context, earlier []Entry) {
 	if r.spec.Keep <= 0 {
 		return
 	}
-	sort.Slice(complete, func(i, j int) bool { return complete[i].ID > complete[j].ID })
+	sort.SliceStable(complete, func(i, j int) bool { return newer(complete[i], complete[j]) })
 	for i, e := range complete {
 		if i+1 >= r.spec.Keep { // the new backup is the first one kept
 			r.drop(ctx, e)

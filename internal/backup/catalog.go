@@ -127,8 +127,17 @@ func (st *store) list(ctx context.Context, root Location, deep bool) ([]Entry, e
 		}
 		out = append(out, e)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	sort.SliceStable(out, func(i, j int) bool { return newer(out[i], out[j]) })
 	return out, nil
+}
+
+// newer orders entries newest first: by start time (ids name the second
+// only), then by id.
+func newer(a, b Entry) bool {
+	if !a.Time.Equal(b.Time) {
+		return a.Time.After(b.Time)
+	}
+	return a.ID > b.ID
 }
 
 // readManifest downloads and parses the manifest in dir; Dir is set to

@@ -51,6 +51,7 @@ func (p *cesoProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewCloudinitResource,
 		NewVMResource,
+		NewBackupResource(p.version),
 	}
 }
 
@@ -65,5 +66,6 @@ func (p *cesoProvider) DataSources(_ context.Context) []func() datasource.DataSo
 		NewVMDataSource,
 		NewTemplatesDataSource,
 		NewCloudinitDataSource,
+		NewBackupsDataSource,
 	}
 }

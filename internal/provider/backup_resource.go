@@ -1,0 +1,338 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/backup"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/guard"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*backupResource)(nil)
+	_ resource.ResourceWithImportState = (*backupResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*backupResource)(nil)
+)
+
+// NewBackupResource returns the ceso_backup resource; version is recorded
+// in the manifests it writes.
+func NewBackupResource(version string) func() resource.Resource {
+	return func() resource.Resource { return &backupResource{version: version} }
+}
+
+type backupResource struct {
+	data    *providerData
+	version string
+}
+
+const backupType = "ceso_backup"
+
+// destinationPattern is the shape of a datastore folder, "[datastore] folder".
+var destinationPattern = regexp.MustCompile(`^\[[^\]]+\]`)
+
+// backupManagers holds one backup manager per configured provider (and
+// version written into manifests), so backups of one VM in a run are
+// serialised.
+var backupManagers sync.Map // backupKey -> *backup.Manager
+
+type backupKey struct {
+	data    *providerData
+	version string
+}
+
+// backups returns the backup domain API, or reports that no host is configured.
+func (d *providerData) backups(diags *diag.Diagnostics, version string) backup.API {
+	if d == nil || d.client == nil {
+		diags.AddError("No Host Configured",
+			"Backups are made on an ESXi host or vCenter. Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
+		return nil
+	}
+	m, _ := backupManagers.LoadOrStore(backupKey{d, version}, backup.New(d.client, version))
+	return m.(*backup.Manager)
+}
+
+// addBackupError reports a domain error on the attribute it blames.
+func addBackupError(diags *diag.Diagnostics, summary string, err error) {
+	if fe, ok := backup.AsFieldError(err); ok {
+		diags.AddAttributeError(path.Root(fe.Field), fe.Summary, fe.Detail)
+		return
+	}
+	diags.AddError(summary, err.Error())
+}
+
+func (r *backupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_backup"
+}
+
+func (r *backupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replaceS := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	replaceB := []planmodifier.Bool{boolplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "One hot backup of a VM: a snapshot without memory, copies of the base disks and of the `.vmx` and `.nvram` " +
+			"in `<destination>/<vm name>/<id>/`, a `manifest.json` written last, the snapshot removed. The manifest is the catalog: " +
+			"the `ceso_backups` data source lists backups from any machine, and `ceso_vm` restores one with `backup`. " +
+			"A change of `triggers` (or of any other argument but `keep` and `retain_on_destroy`) makes a new backup.",
+		Attributes: map[string]schema.Attribute{
+			"id": readOnlyString("Backup id, also the name of its folder: the UTC time it started and four hex digits, e.g. `20261125T221500Z-3f9a`."),
+			"vm": schema.StringAttribute{Required: true, PlanModifiers: replaceS,
+				MarkdownDescription: "Instance UUID of the VM to back up, e.g. `ceso_vm.web.id`."},
+			"destination": schema.StringAttribute{Required: true, PlanModifiers: replaceS,
+				MarkdownDescription: "Datastore folder that holds the backups, as `[datastore] folder` (e.g. `[backup01] ceso`). Each backup goes to `<folder>/<vm name>/<id>/`.",
+				Validators:          []validator.String{stringvalidator.RegexMatches(destinationPattern, `must be "[datastore] folder"`)}},
+			"quiesce": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false), PlanModifiers: replaceB,
+				MarkdownDescription: "Quiesce the guest's file systems through VMware Tools for the snapshot. When Tools do not run in the guest, the backup is crash consistent and the apply warns."},
+			"disk_format": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("thin"), PlanModifiers: replaceS,
+				MarkdownDescription: "Provisioning of the disk copies: `thin` (default), `thick` or `eager_zeroed`. A restore makes the disks as the source VM had them.",
+				Validators:          []validator.String{stringvalidator.OneOf("thin", "thick", "eager_zeroed")}},
+			"keep": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0),
+				MarkdownDescription: "Retention: how many complete backups of this VM under `destination` to keep, this one included. Older ones (and failed attempts) are removed after a backup succeeded, never before. `0` (default) keeps them all. Changes take effect at the next backup.",
+				Validators:          []validator.Int64{int64validator.AtLeast(0)}},
+			"triggers": schema.MapAttribute{Optional: true, ElementType: types.StringType,
+				PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+				MarkdownDescription: "Arbitrary values; a change makes a new backup (like `terraform_data`'s `triggers_replace`), e.g. `{ day = formatdate(\"YYYY-MM-DD\", plantimestamp()) }` for one backup a day."},
+			"verify": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true), PlanModifiers: replaceB,
+				MarkdownDescription: "Re-read the copies from the datastore before the backup counts as complete: every file present, each disk descriptor parsed and its capacity compared with the source disk's, the configuration files' sizes compared with the source's, SHA-256 checksums of every small file recorded in the manifest. Default `true`."},
+			"allow_existing_snapshots": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false), PlanModifiers: replaceB,
+				MarkdownDescription: "Back up a VM that has snapshots of its own: its disks are copied as they are now, the snapshot chain consolidated into the copy; the snapshots themselves are not kept. Without it such a VM is refused."},
+			"retain_on_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Keep the backup's folder when the resource is destroyed or replaced (then only `keep` removes it). Without it, destroying the resource deletes the backup, a destructive action that needs an elevation in standard mode."},
+
+			"vm_name":       readOnlyString("Name of the VM when it was backed up (the folder under `destination`)."),
+			"time":          readOnlyString("When the backup started (RFC 3339, UTC)."),
+			"path":          readOnlyString("The backup's folder, `[datastore] folder/<vm name>/<id>`."),
+			"manifest_path": readOnlyString("Datastore path of the backup's `manifest.json`: what `ceso_vm`'s `backup` takes."),
+			"status":        readOnlyString("Status in the manifest: `complete` (a resource only ever records complete backups)."),
+			"size_bytes": schema.Int64Attribute{Computed: true, PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+				MarkdownDescription: "Bytes the backup's files take on the datastore."},
+			"files": schema.ListAttribute{Computed: true, ElementType: types.StringType, PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "Datastore paths of the backup's files (disks, their data files, `.vmx`, `.nvram`), without the manifest."},
+			"quiesced": schema.BoolAttribute{Computed: true, PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "Whether the snapshot was quiesced through VMware Tools."},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": backupTimeouts(ctx),
+		},
+	}
+}
+
+// backupTimeouts is the timeouts block, described for the docs.
+func backupTimeouts(ctx context.Context) schema.Block {
+	b := timeouts.Block(ctx, timeouts.Opts{Create: true, Delete: true})
+	if nb, ok := b.(schema.SingleNestedBlock); ok {
+		nb.MarkdownDescription = "How long a backup (`create`, default 4h) and the deletion of its folder (`delete`, default 30m) may take."
+		return nb
+	}
+	return b
+}
+
+// ModifyPlan warns about a change the guard will refuse, and checks at plan
+// time that the VM to back up exists.
+func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var plan, state backupModel
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if !req.Plan.Raw.IsNull() {
+		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	deleteAction := policy.ActionBackupDelete
+	if state.RetainOnDestroy.ValueBool() {
+		deleteAction = policy.ActionDiscard
+	}
+	object := state.VMName.ValueString()
+	if req.Plan.Raw.IsNull() {
+		r.data.guardPlan(req, resp, backupType, object, deleteAction)
+		return
+	}
+	if r.data != nil && r.data.client != nil && known(plan.VM) {
+		name, err := r.data.backups(&resp.Diagnostics, r.version).VMName(ctx, plan.VM.ValueString())
+		if err != nil {
+			addBackupError(&resp.Diagnostics, "Cannot Find VM", err)
+			return
+		}
+		object = name
+	}
+	switch {
+	case req.State.Raw.IsNull():
+		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, Action: policy.ActionCreate})
+	case len(resp.RequiresReplace) > 0: // a new backup, and the old one goes unless retained
+		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, Action: deleteAction})
+		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, Action: policy.ActionCreate})
+	default:
+		r.data.guardPlan(req, resp, backupType, object, deleteAction)
+	}
+}
+
+func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan backupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	api := r.data.backups(&resp.Diagnostics, r.version)
+	if resp.Diagnostics.HasError() || api == nil {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, 4*time.Hour)
+	resp.Diagnostics.Append(d...)
+	spec := plan.spec(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := r.data.client.CheckWritable(); err != nil {
+		resp.Diagnostics.AddError("Host Refuses Changes", err.Error())
+		return
+	}
+	name, err := api.VMName(ctx, spec.VM)
+	if err != nil {
+		addBackupError(&resp.Diagnostics, "Cannot Find VM", err)
+		return
+	}
+	var res *backup.Result
+	op := guard.Op{ResourceType: backupType, Object: name, Action: policy.ActionCreate, Details: map[string]any{
+		"vm_uuid": spec.VM, "destination": spec.Destination, "disk_format": spec.DiskFormat, "keep": spec.Keep, "quiesce": spec.Quiesce}}
+	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Backup Failed", func(ctx context.Context) error {
+		var err error
+		res, err = api.Backup(ctx, spec)
+		return err
+	})
+	if res != nil {
+		for _, c := range res.CleanedUp {
+			resp.Diagnostics.AddWarning("Cleaned Up An Interrupted Backup", "An earlier backup of this VM did not finish; ceso removed what it left: "+c+".")
+		}
+		for _, w := range res.Warnings {
+			resp.Diagnostics.AddWarning("Backup Warning", w)
+		}
+		if len(res.Pruned) > 0 {
+			tflog.Info(ctx, "retention removed older backups", map[string]any{"removed": strings.Join(res.Pruned, ", ")})
+		}
+	}
+	if !ok {
+		return
+	}
+	r.data.guard.Metrics().Backup(res.Manifest.SizeBytes, res.Duration)
+	plan.fill(ctx, res.Manifest, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Read reads the manifest back from the datastore; a backup that is gone
+// (deleted, or pruned by a later backup's retention) leaves the state, and
+// the next plan makes a new one.
+func (r *backupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state backupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	api := r.data.backups(&resp.Diagnostics, r.version)
+	if resp.Diagnostics.HasError() || api == nil {
+		return
+	}
+	imported := state.VM.IsNull()
+	var man *backup.Manifest
+	var err error
+	if imported {
+		man, err = api.Find(ctx, state.ID.ValueString(), r.data.datacenterScope(types.StringNull()))
+	} else {
+		man, err = api.Read(ctx, state.ManifestPath.ValueString())
+	}
+	if backup.IsNotFound(err) && !imported {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addBackupError(&resp.Diagnostics, "Cannot Read Backup", err)
+		return
+	}
+	if imported {
+		if !man.Good() {
+			resp.Diagnostics.AddError("Cannot Import Backup",
+				fmt.Sprintf("Backup %s has status %q; only a complete backup can be managed. Its error: %s", man.ID, man.Status, man.Error))
+			return
+		}
+		state.imported(ctx, man, &resp.Diagnostics)
+	} else {
+		state.fill(ctx, man, &resp.Diagnostics)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Update changes only what needs no new backup (keep, retain_on_destroy);
+// nothing on the host changes, but the guard still sees it.
+func (r *backupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan backupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	op := guard.Op{ResourceType: backupType, Object: plan.VMName.ValueString(), Action: policy.ActionUpdate,
+		Details: map[string]any{"backup_id": plan.ID.ValueString(), "keep": plan.Keep.ValueInt64(), "retain_on_destroy": plan.RetainOnDestroy.ValueBool()}}
+	if !r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Update Backup", func(context.Context) error { return nil }) {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Delete removes the backup's folder (a destructive action), unless
+// retain_on_destroy keeps it.
+func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state backupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	details := map[string]any{"backup_id": state.ID.ValueString(), "path": state.Path.ValueString()}
+	if state.RetainOnDestroy.ValueBool() {
+		op := guard.Op{ResourceType: backupType, Object: state.VMName.ValueString(), Action: policy.ActionDiscard, Details: details}
+		if r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Forget Backup", func(context.Context) error { return nil }) {
+			tflog.Info(ctx, "backup retained on destroy", map[string]any{"path": state.Path.ValueString()})
+		}
+		return
+	}
+	api := r.data.backups(&resp.Diagnostics, r.version)
+	if api == nil {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, 30*time.Minute)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	op := guard.Op{ResourceType: backupType, Object: state.VMName.ValueString(), Action: policy.ActionBackupDelete, Details: details}
+	r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Delete Backup", func(ctx context.Context) error {
+		return api.Delete(ctx, state.Path.ValueString())
+	})
+}
+
+// ImportState takes a backup id or the datastore path of its folder or
+// manifest; Read finds the manifest and fills in everything from it.
+func (r *backupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), strings.TrimSpace(req.ID))...)
+}
