@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/task"
@@ -41,22 +42,48 @@ func WaitTask(ctx context.Context, op string, t *object.Task, err error) (*types
 	sc := collectorFor(t.Client())
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
+	info, err := sc.wait(ctx, t)
+	if err != nil && collectorGone(err) {
+		// The host ended the session and the transport logged in again: the
+		// collector (and a filter of a wait in flight) ended with the old
+		// session. The task is not the session's, so wait again on a
+		// collector of the new one.
+		info, err = sc.wait(ctx, t)
+	}
+	if err != nil {
+		return info, Wrap(op, err)
+	}
+	return info, nil
+}
+
+func (sc *sessionCollector) wait(ctx context.Context, t *object.Task) (*types.TaskInfo, error) {
 	if sc.pc == nil {
-		if sc.pc, err = property.DefaultCollector(t.Client()).Create(ctx); err != nil {
-			sc.pc = nil
-			return nil, Wrap(op, err)
+		pc, err := property.DefaultCollector(t.Client()).Create(ctx)
+		if err != nil {
+			return nil, err
 		}
+		sc.pc = pc
 	}
 	info, err := task.WaitEx(ctx, t.Reference(), sc.pc, nil)
 	if err != nil {
 		if _, isTaskFault := err.(task.Error); !isTaskFault {
-			// The wait itself failed (cancelled, connection lost): a filter may
-			// be left on the collector, so the next wait starts with a new one.
+			// The wait itself failed (cancelled, connection lost, session
+			// ended): a filter may be left on the collector, or the collector
+			// may be gone, so the next wait starts with a new one.
 			old := sc.pc
 			sc.pc = nil
 			go func() { _ = old.Destroy(context.Background()) }()
 		}
-		return info, Wrap(op, err)
 	}
-	return info, nil
+	return info, err
+}
+
+// collectorGone reports whether err says a property collector or filter no
+// longer exists: they belong to a session and end with it.
+func collectorGone(err error) bool {
+	var nf *types.ManagedObjectNotFound
+	if _, ok := fault.As(err, &nf); !ok || nf == nil {
+		return false
+	}
+	return nf.Obj.Type == "PropertyCollector" || nf.Obj.Type == "PropertyFilter"
 }

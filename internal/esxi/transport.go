@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi/fault"
+	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
@@ -99,7 +100,8 @@ var longPoll = map[string]bool{"WaitForUpdatesEx": true, "WaitForUpdates": true}
 func (t *transport) RoundTrip(ctx context.Context, req, res soap.HasFault) error {
 	method := methodName(req)
 	err := t.call(ctx, method, req, res)
-	if err != nil && t.relogin != nil && !noRelogin[method] && fault.Is(err, &types.NotAuthenticated{}) {
+	expired := (err != nil && fault.Is(err, &types.NotAuthenticated{})) || (err == nil && notAuthenticatedIn(res))
+	if expired && t.relogin != nil && !noRelogin[method] {
 		if t.onEvent != nil {
 			t.onEvent("relogin")
 		}
@@ -113,6 +115,35 @@ func (t *transport) RoundTrip(ctx context.Context, req, res soap.HasFault) error
 		err = t.call(ctx, method, req, res)
 	}
 	return err
+}
+
+// notAuthenticatedIn reports a property read that the host answered, but
+// without the session: it reads without one and reports NotAuthenticated
+// for every property (in MissingSet) instead of failing the call.
+func notAuthenticatedIn(res soap.HasFault) bool {
+	var objs []types.ObjectContent
+	switch r := res.(type) {
+	case *methods.RetrievePropertiesExBody:
+		if r.Res != nil && r.Res.Returnval != nil {
+			objs = r.Res.Returnval.Objects
+		}
+	case *methods.ContinueRetrievePropertiesExBody:
+		if r.Res != nil {
+			objs = r.Res.Returnval.Objects
+		}
+	case *methods.RetrievePropertiesBody:
+		if r.Res != nil {
+			objs = r.Res.Returnval
+		}
+	}
+	for _, o := range objs {
+		for _, m := range o.MissingSet {
+			if _, ok := m.Fault.Fault.(*types.NotAuthenticated); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // resetBody zeroes a response body (a pointer to a methods.*Body struct) so
