@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -79,7 +80,23 @@ func newWorkspace(t *testing.T) *workspace {
 		t.Skip("chaos scenarios run the real CLI: set TF_ACC=1")
 	}
 	acctest.PreCheck(t)
-	return &workspace{t: t, dir: t.TempDir()}
+	dir := t.TempDir()
+	return &workspace{t: t, dir: dir, env: []string{pidFileEnv + "=" + filepath.Join(dir, "provider.pid")}}
+}
+
+// killProvider kills the provider process the CLI started last, as a
+// crash, an OOM kill or a lost CI runner would: no cleanup runs, no session
+// is logged out, nothing more reaches the CLI.
+func (w *workspace) killProvider() error {
+	b, err := os.ReadFile(filepath.Join(w.dir, "provider.pid"))
+	if err != nil {
+		return err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return err
+	}
+	return syscall.Kill(pid, syscall.SIGKILL)
 }
 
 const terraformBlock = `terraform {

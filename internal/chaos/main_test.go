@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -23,9 +24,16 @@ func TestMain(m *testing.M) {
 	acctest.Main(m)
 }
 
+// pidFileEnv names a file the serving provider writes its process id to,
+// so a scenario can kill it mid-apply.
+const pidFileEnv = "CESO_CHAOS_PIDFILE"
+
 // serve does what main.go does: serve until the CLI stops the plugin, then
 // log out every session and close the guard.
 func serve() int {
+	if p := os.Getenv(pidFileEnv); p != "" {
+		_ = os.WriteFile(p, []byte(strconv.Itoa(os.Getpid())), 0o600)
+	}
 	err := providerserver.Serve(context.Background(), provider.New("chaos"), providerserver.ServeOpts{
 		Address: "registry.terraform.io/esxi-commander/ceso",
 	})

@@ -3,11 +3,13 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
+	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/guard"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
 )
@@ -69,8 +71,23 @@ func (d *providerData) guarded(ctx context.Context, diags *diag.Diagnostics, op 
 		diags.AddError("Refused: "+refused.Summary(), refused.Error())
 		return false
 	}
+	if esxi.KindOf(err) == esxi.KindFreeLicence && d.client != nil && d.client.Facts().FreeLicence {
+		freeLicenceRefusal(diags, op)
+		return false
+	}
 	diags.AddError(summary, err.Error())
 	return false
+}
+
+// freeLicenceRefusal is the error of one write to a host that runs the free
+// licence. The configure warning "Free ESXi Licence" explains it and what
+// to do, once (the CLI folds the same warning of every configure into
+// one); each refused resource says so in one sentence instead of repeating
+// the paragraph.
+func freeLicenceRefusal(diags *diag.Diagnostics, op guard.Op) {
+	diags.AddError("Host Refuses Changes", fmt.Sprintf(
+		"The %s of %s %q was not attempted: the host runs the free vSphere Hypervisor licence, which refuses every change made through the API. "+
+			"See the warning \"Free ESXi Licence\" for what to do.", op.Action, op.ResourceType, op.Object))
 }
 
 // diagError turns error diagnostics into an error for the guard's outcome
