@@ -1,0 +1,41 @@
+# A hot backup of a running VM: snapshot, copy of its disks and .vmx/.nvram
+# into [backup01] ceso/web-01/<id>/, manifest.json written last, snapshot
+# removed. A new value in triggers makes a new backup; keep = 7 keeps the
+# seven newest backups of the VM there and removes older ones after each
+# good backup.
+resource "ceso_backup" "web" {
+  vm          = ceso_vm.web.id
+  destination = "[backup01] ceso"
+  quiesce     = true   # through VMware Tools, when the guest runs them
+  disk_format = "thin" # the default
+  keep        = 7
+
+  # Destroying or replacing the resource keeps the backup: retention
+  # (keep) alone removes old backups.
+  retain_on_destroy = true
+
+  triggers = {
+    day = formatdate("YYYY-MM-DD", plantimestamp())
+  }
+}
+
+# Restore: a new VM made from the backup's disks and hardware, with a new
+# identity (UUIDs, MAC addresses) and, here, another network.
+resource "ceso_vm" "web_restored" {
+  name        = "web-01-restored"
+  backup      = ceso_backup.web.manifest_path
+  power_state = "off"
+
+  network_interface {
+    network = "Isolated"
+  }
+}
+
+output "backup" {
+  value = {
+    id       = ceso_backup.web.id
+    time     = ceso_backup.web.time
+    size     = ceso_backup.web.size_bytes
+    manifest = ceso_backup.web.manifest_path
+  }
+}
