@@ -188,8 +188,12 @@ func TestTornRecordIsReportedAndChainContinues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.WriteString(`{"time":"2026-01-01T00:00:00Z","kind":"int`)
-	f.Close()
+	if _, err := f.WriteString(`{"time":"2026-01-01T00:00:00Z","kind":"int`); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Verify(path); err == nil || !strings.Contains(err.Error(), "line 8: record is incomplete") {
 		t.Fatalf("Verify = %v, want the torn line 8 reported", err)
 	}
@@ -233,7 +237,7 @@ func TestConcurrentWritersKeepOneChain(t *testing.T) {
 	const goroutines, perGoroutine, childRecords = 8, 40, 300
 	w, path := openTemp(t)
 
-	child := exec.Command(os.Args[0], "-test.run=^TestHelperProcessAppend$", "-test.count=1")
+	child := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestHelperProcessAppend$", "-test.count=1")
 	child.Env = append(os.Environ(), helperEnv+"="+path, helperEnv+"_N="+strconv.Itoa(childRecords))
 	var childOut bytes.Buffer
 	child.Stdout, child.Stderr = &childOut, &childOut

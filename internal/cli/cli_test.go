@@ -116,9 +116,16 @@ func TestGrantIssueRefusals(t *testing.T) {
 	t.Parallel()
 	dir, key, _ := approverSetup(t)
 	loose := filepath.Join(dir, "loose.key")
-	data, _ := os.ReadFile(key)
-	os.WriteFile(loose, data, 0o644)
-	os.Chmod(loose, 0o644)
+	data, err := os.ReadFile(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(loose, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(loose, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
 	base := []string{"grant", "issue", "--key", key, "--mode", "standard", "--scope", "*", "--reason", "r", "--approver", "a"}
 	with := func(flag, v string) []string {
 		out := append([]string(nil), base...)
@@ -172,15 +179,22 @@ func TestAuditVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, o := range []string{"a", "b", "c"} {
-		w.Write(audit.Record{Time: t0, RunID: "r", Kind: audit.KindEvent, Object: o})
+		if err := w.Write(audit.Record{Time: t0, RunID: "r", Kind: audit.KindEvent, Object: o}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	w.Close()
 	r := run(t, t0, "", "audit", "verify", path)
 	if r.code != 0 || !strings.Contains(r.stdout, "3 records, chain intact, head sha256 ") {
 		t.Fatalf("verify intact: %+v", r)
 	}
-	data, _ := os.ReadFile(path)
-	os.WriteFile(path, bytes.Replace(data, []byte(`"object":"b"`), []byte(`"object":"x"`), 1), 0o600)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, bytes.Replace(data, []byte(`"object":"b"`), []byte(`"object":"x"`), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	r = run(t, t0, "", "audit", "verify", path)
 	if r.code != 1 || !strings.Contains(r.stdout, "BROKEN: "+path+": line 3: ") || !strings.Contains(r.stdout, "2 records before it verify") {
 		t.Fatalf("verify tampered: %+v", r)

@@ -87,7 +87,7 @@ const (
 	sumText          = "Invalid Text"
 	sumUser          = "Invalid User"
 	sumDuplicate     = "Duplicate Entry"
-	sumPassword      = "Clear-Text Password"
+	sumPassword      = "Clear-Text Password" //nolint:gosec // G101: a message summary, not a credential.
 	sumSSHKey        = "Invalid SSH Public Key"
 	sumPackage       = "Invalid Package Name"
 	sumTimezone      = "Invalid Timezone"

@@ -33,9 +33,15 @@ func TestNewConfigErrors(t *testing.T) {
 		{name: "env mode above ceiling", maxMode: "restricted", edit: func(_ *testing.T, w *world, _ *Config) { w.env[EnvMode] = "standard" },
 			wantAttr: AttrMode, wantSummary: "Mode Above Policy Ceiling", wantDetail: "CESO_MODE asks for standard mode"},
 		{name: "malformed policy", maxMode: "standard", edit: func(t *testing.T, w *world, _ *Config) {
-			os.WriteFile(w.policy, []byte(`{"max_mode": `), 0o644)
+			if err := os.WriteFile(w.policy, []byte(`{"max_mode": `), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}, wantSummary: "Invalid Ceso Policy File", wantDetail: "malformed JSON"},
-		{name: "writable policy", maxMode: "standard", edit: func(t *testing.T, w *world, _ *Config) { os.Chmod(w.policy, 0o666) },
+		{name: "writable policy", maxMode: "standard", edit: func(t *testing.T, w *world, _ *Config) {
+			if err := os.Chmod(w.policy, 0o666); err != nil {
+				t.Fatal(err)
+			}
+		},
 			wantSummary: "Invalid Ceso Policy File", wantDetail: "writable by users other than its owner"},
 		{name: "missing explicit policy", maxMode: "standard", edit: func(_ *testing.T, w *world, _ *Config) { w.env[policy.EnvPolicyFile] += ".gone" },
 			wantSummary: "Invalid Ceso Policy File", wantDetail: "cannot be opened"},
@@ -53,8 +59,12 @@ func TestNewConfigErrors(t *testing.T) {
 		{name: "malformed grant", maxMode: "standard", edit: func(_ *testing.T, _ *world, c *Config) { c.Elevation = "please" },
 			wantAttr: AttrElevation, wantSummary: "Malformed Elevation Grant"},
 		{name: "writable audit file", maxMode: "standard", edit: func(t *testing.T, w *world, _ *Config) {
-			os.WriteFile(w.auditPath, nil, 0o600)
-			os.Chmod(w.auditPath, 0o664)
+			if err := os.WriteFile(w.auditPath, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(w.auditPath, 0o664); err != nil {
+				t.Fatal(err)
+			}
 		}, wantAttr: AttrAuditFile, wantSummary: "Unusable Audit File", wantDetail: "writable by group or others"},
 		{name: "bad pushgateway", maxMode: "standard", edit: func(_ *testing.T, w *world, _ *Config) { w.env[EnvPushgatewayURL] = "gw:9091" },
 			wantAttr: AttrPushgatewayURL, wantSummary: "Invalid Pushgateway URL", wantDetail: "from CESO_PUSHGATEWAY_URL"},
@@ -212,7 +222,7 @@ func TestFailureAndPanicAreAudited(t *testing.T) {
 	g := mustNew(t, cfg)
 	fault := fmt.Errorf("login as root with %s: %w", password, os.ErrPermission)
 	op := Op{ResourceType: "ceso_vm", Object: "web-1", Action: policy.ActionUpdate}
-	if err := g.Do(t.Context(), op, func(context.Context) error { return fault }); !errors.Is(err, os.ErrPermission) || err != fault {
+	if err := g.Do(t.Context(), op, func(context.Context) error { return fault }); !errors.Is(err, os.ErrPermission) || err != fault { //nolint:errorlint // fn's error must come back as it is, not wrapped.
 		t.Errorf("Do returned %v, want fn's error unchanged", err)
 	}
 	if err := g.Do(t.Context(), op, func(context.Context) error { panic("boom") }); err == nil || !strings.Contains(err.Error(), "boom") {

@@ -35,9 +35,13 @@ func TestGuardPushesToRealPushgateway(t *testing.T) {
 	cfg.CorrelationID = "ci-job-1234"
 	g := mustNew(t, cfg)
 	ok := func(context.Context) error { return nil }
-	g.Do(t.Context(), Op{ResourceType: "ceso_vm", Object: "web-1", Action: policy.ActionCreate}, ok)
-	g.Do(t.Context(), Op{ResourceType: "ceso_vm", Object: "web-1", Action: policy.ActionDelete}, ok) // refused
-	g.Plan(Op{ResourceType: "ceso_vm", Object: "web-2", Action: policy.ActionDelete})                // warned, pushed at Close
+	if err := g.Do(t.Context(), Op{ResourceType: "ceso_vm", Object: "web-1", Action: policy.ActionCreate}, ok); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Do(t.Context(), Op{ResourceType: "ceso_vm", Object: "web-1", Action: policy.ActionDelete}, ok); err == nil {
+		t.Fatal("a delete in standard mode without elevation was not refused")
+	}
+	g.Plan(Op{ResourceType: "ceso_vm", Object: "web-2", Action: policy.ActionDelete}) // warned, pushed at Close
 	if err := g.Close(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +81,7 @@ func TestGuardPushesToRealPushgateway(t *testing.T) {
 
 func TestFailedPushNeverFailsTheApplyAndIsAuditedOnce(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := new(net.ListenConfig).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +122,11 @@ func TestPushIntervalThrottlesPushes(t *testing.T) {
 	cfg.Pushgateway = PushgatewayConfig{URL: gw, Interval: time.Hour}
 	g := mustNew(t, cfg)
 	ok := func(context.Context) error { return nil }
-	g.Do(t.Context(), Op{ResourceType: "ceso_vm", Object: "a", Action: policy.ActionCreate}, ok)
-	g.Do(t.Context(), Op{ResourceType: "ceso_vm", Object: "b", Action: policy.ActionCreate}, ok)
+	for _, name := range []string{"a", "b"} {
+		if err := g.Do(t.Context(), Op{ResourceType: "ceso_vm", Object: name, Action: policy.ActionCreate}, ok); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// The second write fell inside the interval: the gateway still has 1.
 	runLabels := map[string]string{"run_id": g.RunID(), "action": "create", "outcome": "success"}
 	if got := metricstest.Find(metricstest.Families(t, gw), metrics.NameOperations, runLabels); len(got) != 1 || got[0].GetCounter().GetValue() != 1 {

@@ -87,7 +87,7 @@ func TestNamesAreRegistered(t *testing.T) {
 
 func TestPushFailureIsReturned(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := new(net.ListenConfig).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

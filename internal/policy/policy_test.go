@@ -36,7 +36,7 @@ func TestParseMode(t *testing.T) {
 			}
 		})
 	}
-	if !(Restricted < Standard && Standard < Unrestricted) {
+	if Restricted >= Standard || Standard >= Unrestricted {
 		t.Fatal("modes are not ordered")
 	}
 }
@@ -198,7 +198,7 @@ func TestResolveMode(t *testing.T) {
 		{name: "equal to ceiling", requested: "standard", policy: standard, want: Standard},
 		{name: "above ceiling", requested: "unrestricted", policy: standard,
 			wantErr: "CESO_MODE asks for unrestricted mode, but policy file /etc/ceso/policy.json allows at most standard"},
-		{name: "typo", requested: "unrestriced", policy: nil, wantErr: "valid modes are"},
+		{name: "typo", requested: "unrestrictd", policy: nil, wantErr: "valid modes are"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"sync"
 
 	"github.com/vmware/govmomi"
@@ -24,7 +23,7 @@ import (
 // Default credentials of a simulated host.
 const (
 	DefaultUsername = "root"
-	DefaultPassword = "ceso-sim-password"
+	DefaultPassword = "ceso-sim-password" //nolint:gosec // G101: the simulator's well-known test password.
 )
 
 // Options select the model and what to prepare in it.
@@ -202,10 +201,4 @@ func (h *Host) Dir() (string, error) {
 		}
 	}
 	return "", errors.New("simhost: no vcsim.home setting")
-}
-
-// exists reports whether a file exists on disk.
-func exists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

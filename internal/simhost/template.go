@@ -2,6 +2,7 @@ package simhost
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/vmware/govmomi/find"
@@ -40,8 +41,11 @@ func (h *Host) prepareTemplates(ctx context.Context) error {
 		return err
 	}
 	nets, err := f.NetworkList(ctx, "*")
-	if err != nil || len(nets) == 0 {
-		return fmt.Errorf("find a network for templates: %v", err)
+	if err != nil {
+		return fmt.Errorf("find a network for templates: %w", err)
+	}
+	if len(nets) == 0 {
+		return errors.New("find a network for templates: the inventory has none")
 	}
 	for i := 0; i < h.Options.Templates; i++ {
 		name := TemplateName
@@ -64,10 +68,17 @@ func createTemplate(ctx context.Context, name string, folder *object.Folder, poo
 		return err
 	}
 	devices = append(devices, scsi)
-	ctrl := scsi.(types.BaseVirtualController)
+	ctrl, ok := scsi.(types.BaseVirtualController)
+	if !ok {
+		return fmt.Errorf("SCSI controller is a %T, not a controller", scsi)
+	}
 	disk := devices.CreateDisk(ctrl, ds.Reference(), fmt.Sprintf("[%s] %s/%s.vmdk", dsName, name, name))
 	disk.CapacityInKB = 1024 * 1024
-	disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo).ThinProvisioned = types.NewBool(true)
+	backingInfo, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo)
+	if !ok {
+		return fmt.Errorf("new disk has a %T backing, not a flat one", disk.Backing)
+	}
+	backingInfo.ThinProvisioned = types.NewBool(true)
 	devices = append(devices, disk)
 	backing, err := net.EthernetCardBackingInfo(ctx)
 	if err != nil {
@@ -102,8 +113,11 @@ func createTemplate(ctx context.Context, name string, folder *object.Folder, poo
 		return err
 	}
 	if vcenter {
-		vm := object.NewVirtualMachine(folder.Client(), info.Result.(types.ManagedObjectReference))
-		return vm.MarkAsTemplate(ctx)
+		ref, ok := info.Result.(types.ManagedObjectReference)
+		if !ok {
+			return fmt.Errorf("CreateVM_Task returned a %T, not a VM reference", info.Result)
+		}
+		return object.NewVirtualMachine(folder.Client(), ref).MarkAsTemplate(ctx)
 	}
 	return nil
 }

@@ -76,13 +76,20 @@ func start(t testing.TB, bin string) (string, error) {
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	var out bytes.Buffer
-	cmd := exec.Command(bin, "--web.listen-address="+addr, "--persistence.file=", "--log.level=warn")
+	//nolint:gosec // G204: bin is the pushgateway found on this machine.
+	cmd := exec.CommandContext(t.Context(), bin, "--web.listen-address="+addr, "--persistence.file=", "--log.level=warn")
+	// When the test ends, stop it gracefully; kill it if it lingers.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 5 * time.Second
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// exited is closed when the process is gone; waitErr is then its exit
+	// status, which only an early exit reports (a stop by signal is expected).
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	stop := func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
@@ -96,8 +103,8 @@ func start(t testing.TB, bin string) (string, error) {
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-exited:
-			return "", fmt.Errorf("exited early: %v: %s", err, out.String())
+		case <-exited:
+			return "", fmt.Errorf("exited early: %w: %s", waitErr, out.String())
 		default:
 		}
 		if ready(url) {
@@ -126,7 +133,7 @@ func ready(url string) bool {
 }
 
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := new(net.ListenConfig).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
