@@ -117,12 +117,14 @@ func (w *workspace) write(cfg string) {
 }
 
 // run runs the CLI with args and returns its combined output. A run that
-// outlasts cliTimeout fails the test as a hang (its process group is killed).
+// outlasts cliTimeout fails the test as a hang (its process group is
+// killed). It is safe to call from several goroutines.
 func (w *workspace) run(args ...string) (string, error) {
 	w.t.Helper()
 	cfg, err := cliConfig()
 	if err != nil {
-		w.t.Fatalf("CLI configuration: %v", err)
+		w.t.Errorf("CLI configuration: %v", err)
+		return "", err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
@@ -137,7 +139,9 @@ func (w *workspace) run(args ...string) (string, error) {
 	start := time.Now()
 	err = cmd.Run()
 	if ctx.Err() != nil {
-		w.t.Fatalf("%s %s hung: no result after %s\n%s", filepath.Base(cmd.Path), strings.Join(args, " "), cliTimeout, out.String())
+		// Errorf, not Fatalf: run may be called from other goroutines.
+		w.t.Errorf("%s %s hung: no result after %s\n%s", filepath.Base(cmd.Path), strings.Join(args, " "), cliTimeout, out.String())
+		return out.String(), fmt.Errorf("hung after %s", cliTimeout)
 	}
 	w.t.Logf("%s %s: %v in %s", filepath.Base(cmd.Path), strings.Join(args, " "), err, time.Since(start).Round(time.Millisecond))
 	if os.Getenv("CESO_CHAOS_VERBOSE") != "" {
