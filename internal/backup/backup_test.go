@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -426,5 +427,58 @@ func TestRestoreMakesANewVMFromTheBackup(t *testing.T) {
 	}
 	if fmt.Sprint(e.snapshots("orig")) != "[]" {
 		t.Errorf("source snapshots: %v", e.snapshots("orig"))
+	}
+}
+
+func TestQuiescedWhenToolsRun(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{})
+	st := e.makeVM("tools", 1, vm.PowerOn)
+	// The guest's part: VMware Tools run.
+	if err := e.act("tools", func(ctx context.Context, v *object.VirtualMachine) (*object.Task, error) {
+		return v.Reconfigure(ctx, types.VirtualMachineConfigSpec{ExtraConfig: []types.BaseOptionValue{
+			&types.OptionValue{Key: "SET.guest.toolsRunningStatus", Value: string(types.VirtualMachineToolsRunningStatusGuestToolsRunning)}}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var quiesced []bool
+	e.host.AddHook(func(_ *simulator.Context, m *simulator.Method) types.BaseMethodFault {
+		if req, ok := m.Body.(*types.CreateSnapshot_Task); ok {
+			mu.Lock()
+			quiesced = append(quiesced, req.Quiesce)
+			mu.Unlock()
+		}
+		return nil
+	})
+	res := e.backup(backup.Spec{VM: st.UUID, Destination: dest, Quiesce: true})
+	mu.Lock()
+	defer mu.Unlock()
+	if !res.Manifest.Quiesced || len(res.Warnings) != 0 || fmt.Sprint(quiesced) != "[true]" {
+		t.Errorf("quiesced %v, warnings %q, snapshot requests %v", res.Manifest.Quiesced, res.Warnings, quiesced)
+	}
+}
+
+func TestBackupAndRestoreOnVCenter(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{VCenter: true})
+	st := e.makeVM("vc01", 2, vm.PowerOn)
+	res := e.backup(backup.Spec{VM: st.UUID, Destination: dest, Verify: true})
+	if s := e.snapshots("vc01"); len(s) != 0 {
+		t.Errorf("snapshots left: %v", s)
+	}
+	e.host.ResetMethods()
+	got, err := e.vms.Create(e.ctx, vm.Spec{Name: "vc01-restored", Backup: res.Manifest.ID, Power: vm.PowerOff}, vm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.host.CountMethod("CloneVM_Task"); n != 0 {
+		t.Errorf("a restore must copy the backup's disks, not clone; CloneVM_Task called %d times", n)
+	}
+	if d := got.State.Disks; len(d) != 2 || !strings.Contains(d[0].Path, "vc01-restored/") || len(got.State.NICs) != 1 {
+		t.Errorf("restored VM: disks %+v nics %+v", d, got.State.NICs)
+	}
+	if got.State.Datacenter != "DC0" {
+		t.Errorf("datacenter = %q", got.State.Datacenter)
 	}
 }

@@ -379,7 +379,7 @@ func (r *run) snapshotVM(ctx context.Context, s *esxi.Session, l *layout) error 
 	vmo := object.NewVirtualMachine(s.Client, r.vm.Ref)
 	task, err := vmo.CreateSnapshot(ctx, SnapshotPrefix+r.id,
 		"ceso backup "+r.id+" to "+r.dest.String()+"; removed when the copy is done", false, quiesce)
-	info, err := esxi.WaitTask(ctx, "snapshot VM "+r.vm.Name, task, err)
+	info, err := waitOrCancel(ctx, "snapshot VM "+r.vm.Name, task, err)
 	if info != nil {
 		if ref, ok := info.Result.(types.ManagedObjectReference); ok {
 			r.snapshot = &ref
@@ -389,7 +389,7 @@ func (r *run) snapshotVM(ctx context.Context, s *esxi.Session, l *layout) error 
 		if r.snapshot == nil {
 			// The task failed, but it may have made the snapshot anyway
 			// (a timeout): find it by its name.
-			r.snapshot = r.findSnapshot(ctx, s)
+			r.snapshot = r.findSnapshot(context.WithoutCancel(ctx), s)
 		}
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"path"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/methods"
@@ -77,8 +78,23 @@ func (st *store) remove(ctx context.Context, l Location) error {
 // copyFile copies one file (not a disk) with FileManager.
 func (st *store) copyFile(ctx context.Context, src string, dst Location) error {
 	task, err := object.NewFileManager(st.s.Client).CopyDatastoreFile(ctx, src, st.dco(), dst.String(), st.dco(), false)
-	_, err = esxi.WaitTask(ctx, "copy "+src+" to "+dst.String(), task, err)
+	_, err = waitOrCancel(ctx, "copy "+src+" to "+dst.String(), task, err)
 	return err
+}
+
+// waitOrCancel waits for a long task. When the caller gives up (its
+// context is cancelled or times out), the task is cancelled on the host and
+// waited for, so the clean-up that follows does not race a copy that is
+// still running.
+func waitOrCancel(ctx context.Context, op string, task *object.Task, err error) (*types.TaskInfo, error) {
+	info, err := esxi.WaitTask(ctx, op, task, err)
+	if err != nil && task != nil && ctx.Err() != nil {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		_ = task.Cancel(cctx)
+		_, _ = esxi.WaitTask(cctx, op, task, nil)
+	}
+	return info, err
 }
 
 // copyDisk copies a virtual disk (its whole chain, consolidated) into dst
@@ -89,7 +105,7 @@ func (st *store) copyDisk(ctx context.Context, src string, dst Location, format,
 		spec.AdapterType = string(types.VirtualDiskAdapterTypeIde)
 	}
 	task, err := object.NewVirtualDiskManager(st.s.Client).CopyVirtualDisk(ctx, src, st.dco(), dst.String(), st.dco(), spec, false)
-	_, err = esxi.WaitTask(ctx, "copy disk "+src+" to "+dst.String(), task, err)
+	_, err = waitOrCancel(ctx, "copy disk "+src+" to "+dst.String(), task, err)
 	return err
 }
 

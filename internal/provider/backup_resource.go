@@ -176,7 +176,9 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		r.data.guardPlan(req, resp, backupType, object, deleteAction)
 		return
 	}
-	if r.data != nil && r.data.client != nil && known(plan.VM) {
+	newBackup := req.State.Raw.IsNull() || len(resp.RequiresReplace) > 0
+	// The VM must exist for a new backup; an existing backup outlives its VM.
+	if newBackup && r.data != nil && r.data.client != nil && known(plan.VM) {
 		name, err := r.data.backups(&resp.Diagnostics, r.version).VMName(ctx, plan.VM.ValueString())
 		if err != nil {
 			addBackupError(&resp.Diagnostics, "Cannot Find VM", err)
