@@ -4,7 +4,7 @@ provider "ceso" {
   password       = var.esxi_password    # or CESO_PASSWORD
   tls_thumbprint = var.esxi_thumbprint  # pins the host's self-signed certificate
 
-  mode       = "standard"                 # restricted | standard | unrestricted (or CESO_MODE)
+  mode       = "standard"                  # restricted | standard | unrestricted (or CESO_MODE)
   audit_file = "/var/log/ceso/audit.jsonl" # or CESO_AUDIT_FILE
 
   pool {

@@ -2,7 +2,7 @@
 # DHCP on the NIC with this MAC address.
 data "ceso_cloudinit" "worker" {
   hostname            = "worker-01"
-  ssh_authorized_keys = [file("~/.ssh/id_ed25519.pub")]
+  ssh_authorized_keys = [trimspace(file("~/.ssh/id_ed25519.pub"))]
 
   network = {
     interfaces = [{

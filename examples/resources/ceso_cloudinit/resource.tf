@@ -8,7 +8,7 @@ resource "ceso_cloudinit" "web" {
     name                = "alice"
     groups              = ["sudo"]
     sudo                = "ALL=(ALL) NOPASSWD:ALL"
-    ssh_authorized_keys = [file("~/.ssh/id_ed25519.pub")]
+    ssh_authorized_keys = [trimspace(file("~/.ssh/id_ed25519.pub"))]
     # A crypt(3) hash, never a clear-text password: mkpasswd -m sha-512
     hashed_password = var.alice_password_hash
   }]
