@@ -153,7 +153,11 @@ func TestRefusalsChangeNothing(t *testing.T) {
 	}
 	for _, d := range e.inspect("big").Config.Hardware.Device {
 		if disk, ok := d.(*types.VirtualDisk); ok {
-			disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo).DiskMode = string(types.VirtualDiskModeIndependent_persistent)
+			b, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo)
+			if !ok {
+				t.Fatalf("disk backing %T", disk.Backing)
+			}
+			b.DiskMode = string(types.VirtualDiskModeIndependent_persistent)
 			if err := e.act("big", func(ctx context.Context, v *object.VirtualMachine) (*object.Task, error) {
 				return v.Reconfigure(ctx, types.VirtualMachineConfigSpec{DeviceChange: []types.BaseVirtualDeviceConfigSpec{
 					&types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationEdit, Device: disk}}})
@@ -223,7 +227,10 @@ func TestFreeLicenceIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lm := h.Model.Map().Get(*c.ServiceContent.LicenseManager).(*simulator.LicenseManager)
+	lm, ok := h.Model.Map().Get(*c.ServiceContent.LicenseManager).(*simulator.LicenseManager)
+	if !ok {
+		t.Fatal("no license manager")
+	}
 	lm.Licenses = []types.LicenseManagerLicenseInfo{{EditionKey: "esxBasic", Name: "vSphere 8 Hypervisor"}}
 	_ = c.Logout(ctx)
 	client, err := esxi.Connect(ctx, esxi.Config{Host: h.URL.String(), Username: h.Username, Password: h.Password, Insecure: true})

@@ -33,6 +33,14 @@ type srcDisk struct {
 	extern bool // not a file ceso can copy
 }
 
+// busOf is the bus number of a controller (0 for anything else).
+func busOf(d types.BaseVirtualDevice) int32 {
+	if c, ok := d.(types.BaseVirtualController); ok {
+		return c.GetVirtualController().BusNumber
+	}
+	return 0
+}
+
 func controllerFamily(d types.BaseVirtualDevice) string {
 	switch d.(type) {
 	case types.BaseVirtualSCSIController:
@@ -79,7 +87,7 @@ func describe(devices []types.BaseVirtualDevice, snap *esxi.Snapshot) (disks []s
 	for _, d := range devices {
 		if fam := controllerFamily(d); fam != "" {
 			byKey[d.GetVirtualDevice().Key] = d
-			c := Controller{Family: fam, Bus: d.(types.BaseVirtualController).GetVirtualController().BusNumber}
+			c := Controller{Family: fam, Bus: busOf(d)}
 			if fam == familySCSI {
 				c.Model = scsiModel(d)
 			}
@@ -102,7 +110,7 @@ func describe(devices []types.BaseVirtualDevice, snap *esxi.Snapshot) (disks []s
 			}
 			if c, ok := byKey[dev.ControllerKey]; ok {
 				sd.info.Controller = controllerFamily(c)
-				sd.info.Bus = c.(types.BaseVirtualController).GetVirtualController().BusNumber
+				sd.info.Bus = busOf(c)
 			}
 			if dev.UnitNumber != nil {
 				sd.info.Unit = *dev.UnitNumber
@@ -210,7 +218,11 @@ func devices(m *Manifest, snap *esxi.Snapshot, dc string) []types.BaseVirtualDev
 		default:
 			continue
 		}
-		vc := d.(types.BaseVirtualController).GetVirtualController()
+		ctrl, ok := d.(types.BaseVirtualController)
+		if !ok {
+			continue
+		}
+		vc := ctrl.GetVirtualController()
 		vc.Key, vc.BusNumber = key, c.Bus
 		ctrlKey[[2]any{c.Family, c.Bus}] = key
 		key++
@@ -244,24 +256,28 @@ func devices(m *Manifest, snap *esxi.Snapshot, dc string) []types.BaseVirtualDev
 		key++
 	}
 	for _, n := range m.VM.NICs {
-		var card types.BaseVirtualDevice
+		var dev types.BaseVirtualDevice
 		switch n.AdapterType {
 		case "e1000e":
-			card = &types.VirtualE1000e{}
+			dev = &types.VirtualE1000e{}
 		case "e1000":
-			card = &types.VirtualE1000{}
+			dev = &types.VirtualE1000{}
 		default:
-			card = &types.VirtualVmxnet3{}
+			dev = &types.VirtualVmxnet3{}
 		}
 		backing := &types.VirtualEthernetCardNetworkBackingInfo{VirtualDeviceDeviceBackingInfo: types.VirtualDeviceDeviceBackingInfo{DeviceName: n.Network}}
 		if net, err := snap.FindNetwork(n.Network, dc); err == nil && net.Type == "Network" {
 			ref := net.Ref
 			backing.Network = &ref
 		}
-		c := card.(types.BaseVirtualEthernetCard).GetVirtualEthernetCard()
+		card, ok := dev.(types.BaseVirtualEthernetCard)
+		if !ok {
+			continue
+		}
+		c := card.GetVirtualEthernetCard()
 		c.Key, c.Backing = key, backing
 		key++
-		out = append(out, card)
+		out = append(out, dev)
 	}
 	return out
 }

@@ -73,7 +73,11 @@ func (d *providerData) backups(diags *diag.Diagnostics, version string) backup.A
 		return nil
 	}
 	m, _ := backupManagers.LoadOrStore(backupKey{d, version}, backup.New(d.client, version))
-	return m.(*backup.Manager)
+	api, ok := m.(backup.API)
+	if !ok {
+		diags.AddError("Unexpected Backup Manager", fmt.Sprintf("Expected a backup.API, got %T. This is a bug in the provider; please report it.", m))
+	}
+	return api
 }
 
 // addBackupError reports a domain error on the attribute it blames.

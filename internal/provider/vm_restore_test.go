@@ -104,7 +104,9 @@ resource "ceso_vm" "over" {
 					var disks []string
 					for _, d := range v.Config.Hardware.Device {
 						if vd, ok := d.(*types.VirtualDisk); ok {
-							disks = append(disks, vd.Backing.(types.BaseVirtualDeviceFileBackingInfo).GetVirtualDeviceFileBackingInfo().FileName)
+							if b, ok := vd.Backing.(types.BaseVirtualDeviceFileBackingInfo); ok {
+								disks = append(disks, b.GetVirtualDeviceFileBackingInfo().FileName)
+							}
 						}
 					}
 					if len(disks) != 1 || disks[0] != "[LocalDS_0] web-01-restored/web-01-restored.vmdk" {
