@@ -1,4 +1,9 @@
-# A hot backup of a running VM: snapshot, copy of its disks and .vmx/.nvram
+resource "ceso_vm" "web" {
+  name     = "web-01"
+  template = "ubuntu-24.04"
+}
+
+# A hot backup of the running VM: snapshot, copy of its disks and .vmx/.nvram
 # into [backup01] ceso/web-01/<id>/, manifest.json written last, snapshot
 # removed. A new value in triggers makes a new backup; keep = 7 keeps the
 # seven newest backups of the VM there and removes older ones after each
