@@ -273,7 +273,11 @@ func (r *vmResource) Read(ctx context.Context, req resource.ReadRequest, resp *r
 		resp.Diagnostics.AddError("Cannot Read VM", err.Error())
 		return
 	}
-	state.fill(ctx, st, imported || len(state.Disks) > 0, imported || len(state.NICs) > 0, &resp.Diagnostics)
+	// Disk and NIC blocks are reported only when the configuration declares
+	// them; an import leaves them undeclared, so a configuration that adopts
+	// a VM as it is (no blocks) plans nothing, and the VM's devices are
+	// left alone until blocks are written for them.
+	state.fill(ctx, st, len(state.Disks) > 0, len(state.NICs) > 0, &resp.Diagnostics)
 	if imported {
 		state.setImportDefaults()
 	}
