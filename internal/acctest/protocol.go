@@ -17,7 +17,10 @@ func Str(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
 // blockValue builds an object for a schema block: the given attributes, null
 // for the others, and empty or null nested blocks as Terraform sends them.
 func blockValue(b *tfprotov6.SchemaBlock, vals Values) tftypes.Value {
-	typ := b.ValueType().(tftypes.Object)
+	typ, ok := b.ValueType().(tftypes.Object)
+	if !ok {
+		panic("acctest: a schema block's type is not an object")
+	}
 	out := map[string]tftypes.Value{}
 	for _, a := range b.Attributes {
 		if v, ok := vals[a.Name]; ok {

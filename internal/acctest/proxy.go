@@ -2,7 +2,7 @@ package acctest
 
 import (
 	"bytes"
-	"io"
+	"context"
 	"net"
 	"net/url"
 	"regexp"
@@ -36,7 +36,7 @@ var soapMethod = regexp.MustCompile(`<(?:[A-Za-z0-9]+:)?Body[^>]*>\s*<(?:[A-Za-z
 // StartProxy listens on 127.0.0.1 and forwards to target (host:port) until the test ends.
 func StartProxy(t testing.TB, target string) *Proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,9 @@ func (p *Proxy) serve() {
 			continue
 		}
 		p.mu.Unlock()
-		up, err := net.Dial("tcp", p.target)
+		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		up, err := (&net.Dialer{}).DialContext(dctx, "tcp", p.target)
+		cancel()
 		if err != nil {
 			_ = c.Close()
 			continue
@@ -171,10 +173,7 @@ func (p *Proxy) pipe(dst, src net.Conn, request bool) {
 				return
 			}
 		}
-		if err != nil {
-			if err != io.EOF {
-				return
-			}
+		if err != nil { // EOF or a closed connection: either way the pipe is done
 			return
 		}
 	}

@@ -3,7 +3,7 @@ package esxi
 import (
 	"context"
 	"errors"
-	"sync"
+	"strings"
 )
 
 // Client is the provider-scoped handle on one endpoint: its pool, shared
@@ -12,7 +12,6 @@ type Client struct {
 	Pool      *Pool
 	Inventory *Inventory
 	facts     Facts
-	freeOnce  sync.Once
 }
 
 // Connect validates cfg, logs in once (the first pooled session), and reads
@@ -60,7 +59,7 @@ func (c *Client) Facts() Facts { return c.facts }
 // write is refused before it reaches the host.
 func (c *Client) CheckWritable() error {
 	if c.facts.FreeLicence {
-		return &Error{Op: "change the host", Kind: KindFreeLicence, Err: errors.New(FreeLicenceMessage)}
+		return &Error{Op: "change the host", Kind: KindFreeLicence, Err: errors.New(strings.TrimSuffix(FreeLicenceMessage, "."))}
 	}
 	return nil
 }

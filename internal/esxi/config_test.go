@@ -108,7 +108,7 @@ func fieldsOf(err error) []string {
 	var out []string
 	var walk func(error)
 	walk = func(err error) {
-		if fe, ok := err.(*esxi.FieldError); ok {
+		if fe, ok := err.(*esxi.FieldError); ok { //nolint:errorlint // walking the join tree by hand, one level at a time
 			out = append(out, fe.Field)
 			return
 		}

@@ -117,7 +117,7 @@ func TestWrapKeepsTheHostMessageAndHint(t *testing.T) {
 	if msg := full.Error(); !strings.Contains(msg, "NoDiskSpace (no space left on datastore ds2)") {
 		t.Errorf("a NoDiskSpace fault does not name its datastore: %q", msg)
 	}
-	if again := Wrap("other", err); again != err {
+	if again := Wrap("other", err); again != err { //nolint:errorlint // identity is the point: Wrap must return the same error
 		t.Errorf("Wrap re-wrapped a classified error: %v", again)
 	}
 	if Wrap("x", nil) != nil {

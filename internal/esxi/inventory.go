@@ -2,6 +2,7 @@ package esxi
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,7 +78,11 @@ func (inv *Inventory) Get(ctx context.Context) (*Snapshot, error) {
 		if r.Err != nil {
 			return nil, r.Err
 		}
-		return r.Val.(*Snapshot), nil
+		s, ok := r.Val.(*Snapshot)
+		if !ok {
+			return nil, Wrap("read inventory", errors.New("unexpected result of the shared read"))
+		}
+		return s, nil
 	case <-ctx.Done():
 		return nil, Wrap("read inventory", ctx.Err())
 	}

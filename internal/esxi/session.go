@@ -3,6 +3,7 @@ package esxi
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
 	"net/url"
 	"sync"
@@ -122,7 +123,10 @@ func (d *dialer) explainConnectError(ctx context.Context, err error) error {
 	if perr != nil {
 		return werr
 	}
-	e := werr.(*Error)
+	var e *Error
+	if !errors.As(werr, &e) {
+		return werr
+	}
 	if d.thumb != "" {
 		e.Hint = "The host presented a certificate with SHA-256 thumbprint " + tp + ", which does not match tls_thumbprint. If the host's certificate was renewed, check the new one and update tls_thumbprint; otherwise something is intercepting the connection"
 	} else {
@@ -145,7 +149,11 @@ func PeerThumbprint(ctx context.Context, hostport string) (string, error) {
 		return "", err
 	}
 	defer conn.Close()
-	certs := conn.(*tls.Conn).ConnectionState().PeerCertificates
+	tc, ok := conn.(*tls.Conn)
+	if !ok {
+		return "", &Error{Op: "read certificate", Kind: KindCertificate, Err: errors.New("not a TLS connection")}
+	}
+	certs := tc.ConnectionState().PeerCertificates
 	if len(certs) == 0 {
 		return "", &Error{Op: "read certificate", Kind: KindCertificate, Err: context.Canceled}
 	}

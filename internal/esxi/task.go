@@ -2,6 +2,7 @@ package esxi
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/vmware/govmomi/fault"
@@ -28,7 +29,8 @@ var collectors sync.Map // *vim25.Client -> *sessionCollector
 
 func collectorFor(c *vim25.Client) *sessionCollector {
 	v, _ := collectors.LoadOrStore(c, &sessionCollector{})
-	return v.(*sessionCollector)
+	sc, _ := v.(*sessionCollector) // the map only ever holds *sessionCollector
+	return sc
 }
 
 // forgetCollectors drops a session's collector when it logs out.
@@ -66,13 +68,14 @@ func (sc *sessionCollector) wait(ctx context.Context, t *object.Task) (*types.Ta
 	}
 	info, err := task.WaitEx(ctx, t.Reference(), sc.pc, nil)
 	if err != nil {
-		if _, isTaskFault := err.(task.Error); !isTaskFault {
+		var taskFault task.Error
+		if !errors.As(err, &taskFault) {
 			// The wait itself failed (cancelled, connection lost, session
 			// ended): a filter may be left on the collector, or the collector
 			// may be gone, so the next wait starts with a new one.
 			old := sc.pc
 			sc.pc = nil
-			go func() { _ = old.Destroy(context.Background()) }()
+			go func() { _ = old.Destroy(context.WithoutCancel(ctx)) }()
 		}
 	}
 	return info, err

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 
@@ -77,7 +78,8 @@ func matches(re *regexp.Regexp, s string) bool { return re == nil || re.MatchStr
 // lookupError reports a failed lookup on the attribute that was searched.
 func lookupError(diags *diag.Diagnostics, attr string, err error) {
 	summary := "Not Found"
-	if le, ok := err.(*esxi.LookupError); ok && le.Ambiguous() {
+	var le *esxi.LookupError
+	if errors.As(err, &le) && le.Ambiguous() {
 		summary = "Several Objects Match"
 	}
 	diags.AddAttributeError(path.Root(attr), summary, err.Error())

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"strings"
 
@@ -110,7 +111,7 @@ func (m *vmModel) spec(ctx context.Context, diags *diag.Diagnostics) vm.Spec {
 		Datastore: m.Datastore.ValueString(), Folder: m.Folder.ValueString(), Datacenter: m.Datacenter.ValueString(),
 		Cluster: m.Cluster.ValueString(), ResourcePool: m.ResourcePool.ValueString(), Host: m.Host.ValueString(),
 		GuestID: m.GuestID.ValueString(), Firmware: m.Firmware.ValueString(), HardwareVersion: int(m.HardwareVersion.ValueInt64()),
-		CPUs: int32(m.CPUs.ValueInt64()), CoresPerSocket: int32(m.CoresPerSocket.ValueInt64()), MemoryMB: m.MemoryMB.ValueInt64(),
+		CPUs: toInt32(m.CPUs.ValueInt64()), CoresPerSocket: toInt32(m.CoresPerSocket.ValueInt64()), MemoryMB: m.MemoryMB.ValueInt64(),
 		SCSIType: m.SCSIType.ValueString(), Power: m.PowerState.ValueString(),
 		GuestInfo: stringMap(ctx, m.GuestInfo, diags), ExtraConfig: stringMap(ctx, m.ExtraConfig, diags),
 	}
@@ -132,7 +133,7 @@ func (m *vmModel) spec(ctx context.Context, diags *diag.Diagnostics) vm.Spec {
 		for _, d := range m.Disks {
 			unit := int32(-1)
 			if known(d.UnitNumber) {
-				unit = int32(d.UnitNumber.ValueInt64())
+				unit = toInt32(d.UnitNumber.ValueInt64())
 			}
 			s.Disks = append(s.Disks, vm.Disk{SizeGiB: d.SizeGB.ValueInt64(), Provisioning: d.Provisioning.ValueString(),
 				Controller: d.Controller.ValueString(), UnitNumber: unit, Datastore: d.Datastore.ValueString(),
@@ -150,6 +151,18 @@ func (m *vmModel) spec(ctx context.Context, diags *diag.Diagnostics) vm.Spec {
 		s.WaitForIP = d
 	}
 	return s
+}
+
+// toInt32 narrows a schema integer; the schema's validators keep values in
+// range, and an out-of-range one saturates so domain validation reports it.
+func toInt32(v int64) int32 {
+	switch {
+	case v > math.MaxInt32:
+		return math.MaxInt32
+	case v < math.MinInt32:
+		return math.MinInt32
+	}
+	return int32(v)
 }
 
 // planSpec is spec for a planned value: MAC addresses the host generated

@@ -202,7 +202,9 @@ resource "ceso_vm" "web" {
 					var disks []string
 					for _, d := range v.Config.Hardware.Device {
 						if vd, ok := d.(*types.VirtualDisk); ok {
-							disks = append(disks, vd.Backing.(types.BaseVirtualDeviceFileBackingInfo).GetVirtualDeviceFileBackingInfo().FileName)
+							if fb, ok := vd.Backing.(types.BaseVirtualDeviceFileBackingInfo); ok {
+								disks = append(disks, fb.GetVirtualDeviceFileBackingInfo().FileName)
+							}
 						}
 					}
 					if len(disks) != 1 || !strings.Contains(disks[0], "web-01/") {
