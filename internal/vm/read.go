@@ -64,10 +64,14 @@ func ByOf(id string) (by, value string) {
 func resolveVM(snap *esxi.Snapshot, id, datacenter string) (*esxi.VM, error) {
 	by, value := ByOf(id)
 	v, err := snap.FindVM(by, value, datacenter)
-	if err != nil && by == "moid" {
-		// A name that looks like an id.
-		if v2, err2 := snap.FindVM("name", id, datacenter); err2 == nil {
+	if esxi.IsNotFound(err) && (by == "moid" || by == "uuid") {
+		// A name that looks like an id ("vm-42", or a UUID).
+		v2, err2 := snap.FindVM("name", id, datacenter)
+		if err2 == nil {
 			return &v2, nil
+		}
+		if !esxi.IsNotFound(err2) {
+			err = err2 // several VMs of that name: say so, not "no such id"
 		}
 	}
 	if err != nil {
