@@ -31,4 +31,4 @@ export TF_CLI_CONFIG_FILE="${work}/cli.tfrc" CHECKPOINT_DISABLE=1
 cd "${root}"
 "${root}/bin/tfplugindocs" generate --provider-name ceso --rendered-provider-name "ceso (ESXi Commander)" \
   --providers-schema "${work}/schema.json"
-"${root}/bin/tfplugindocs" validate --provider-name ceso
+"${root}/bin/tfplugindocs" validate --provider-name ceso --providers-schema "${work}/schema.json"
