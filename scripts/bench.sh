@@ -7,6 +7,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "${root}"
+mkdir -p bench
 out="bench/current.txt"
 pattern="${BENCH:-BenchmarkInventoryList|BenchmarkRefresh|BenchmarkCreateFromTemplate|BenchmarkGuardedWrite|BenchmarkBackup}"
 go test -run '^$' -bench "${pattern}" -benchtime="${BENCHTIME:-3x}" -timeout 60m \
