@@ -3,6 +3,11 @@
 # addresses are host numbers first_host, first_host+1, ... of the subnet.
 #
 #   tofu apply -var web_count=3 -var 'ssh_public_key=ssh-ed25519 AAAA... you@example.com'
+#
+# Scaling up creates VMs, which standard mode (the default) allows. Scaling
+# down or destroying deletes VMs: that needs an elevation grant covering
+# their names (see ../agent-workflow), or CESO_MODE=unrestricted where the
+# system policy allows it.
 terraform {
   required_version = ">= 1.6.0"
   required_providers {
