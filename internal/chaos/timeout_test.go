@@ -15,15 +15,15 @@ import (
 func TestAccChaos_apiTimeout(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		method string
+		method, op string
 		// left is what remains after the failed apply, once the host has
 		// finished the slow call: the VM the host made after the provider
 		// gave up (CreateVM_Task), or nothing (the provider removed it).
 		left     int
 		converge []string
 	}{
-		{"CreateVM_Task", 1, []string{"Cleaned Up An Interrupted Create"}},
-		{"ReconfigVM_Task", 0, nil},
+		{"CreateVM_Task", "create VM slow-01", 1, []string{"Cleaned Up An Interrupted Create"}},
+		{"ReconfigVM_Task", "reconfigure VM slow-01", 0, nil},
 	} {
 		t.Run(tc.method, func(t *testing.T) {
 			t.Parallel()
@@ -38,7 +38,7 @@ resource "ceso_vm" "slow" {
 `
 			const delay = 2500 // ms; every other call answers at once
 			h.Model.DelayConfig.MethodDelay = map[string]int{tc.method: delay}
-			w.applyFails(cfg, "Error: Cannot Create VM", tc.method+": no answer within api_timeout (1s)",
+			w.applyFails(cfg, "Error: Cannot Create VM", tc.op+": "+tc.method+": no answer within api_timeout (1s)",
 				"The host did not answer within api_timeout; raise api_timeout or check the host's load")
 			// The host finishes the slow call after the provider gave up.
 			time.Sleep(delay * time.Millisecond)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/object"
@@ -39,7 +40,7 @@ func forgetCollectors(c *vim25.Client) { collectors.Delete(c) }
 // WaitTask waits for a task and classifies its failure as op.
 func WaitTask(ctx context.Context, op string, t *object.Task, err error) (*types.TaskInfo, error) {
 	if err != nil {
-		return nil, Wrap(op, err)
+		return nil, within(op, err)
 	}
 	sc := collectorFor(t.Client())
 	sc.mu.Lock()
@@ -53,9 +54,21 @@ func WaitTask(ctx context.Context, op string, t *object.Task, err error) (*types
 		info, err = sc.wait(ctx, t)
 	}
 	if err != nil {
-		return info, Wrap(op, err)
+		return info, within(op, err)
 	}
 	return info, nil
+}
+
+// within classifies err as the failure of op. An error the transport
+// already classified names only the SOAP call (a timeout of
+// WaitForUpdatesEx): it keeps its kind and gets op in front, so the user
+// learns which operation it was.
+func within(op string, err error) error {
+	var e *Error
+	if errors.As(err, &e) && e.Op != op {
+		return &Error{Op: op, Kind: e.Kind, Err: err}
+	}
+	return Wrap(op, err)
 }
 
 func (sc *sessionCollector) wait(ctx context.Context, t *object.Task) (*types.TaskInfo, error) {
@@ -66,7 +79,7 @@ func (sc *sessionCollector) wait(ctx context.Context, t *object.Task) (*types.Ta
 		}
 		sc.pc = pc
 	}
-	info, err := task.WaitEx(ctx, t.Reference(), sc.pc, nil)
+	info, err := waitInfo(ctx, sc.pc, t.Reference(), waitSlice(t.Client()))
 	if err != nil {
 		var taskFault task.Error
 		if !errors.As(err, &taskFault) {
@@ -89,4 +102,71 @@ func collectorGone(err error) bool {
 		return false
 	}
 	return nf.Obj.Type == "PropertyCollector" || nf.Obj.Type == "PropertyFilter"
+}
+
+// maxWaitSlice bounds how long the host may hold one WaitForUpdatesEx of a
+// task wait when the task does not change.
+const maxWaitSlice = time.Minute
+
+// waitSlice is how long one WaitForUpdatesEx of a task wait may last on the
+// host: api_timeout, at least a second and at most maxWaitSlice.
+func waitSlice(c *vim25.Client) time.Duration {
+	if tr, ok := c.RoundTripper.(*transport); ok && tr.timeout > 0 {
+		return min(max(tr.timeout, time.Second), maxWaitSlice)
+	}
+	return maxWaitSlice
+}
+
+// waitInfo waits for a task to end, as task.WaitEx does, but with
+// WaitForUpdatesEx calls the host answers within slice even when nothing
+// changed (MaxWaitSeconds). The transport can then bound each call, so a
+// connection that stalls (open, but nothing passes) fails the wait within
+// slice plus api_timeout instead of hanging it until the operation's own
+// timeout. A task that ends within a slice costs the same three round
+// trips as task.WaitEx.
+func waitInfo(ctx context.Context, pc *property.Collector, ref types.ManagedObjectReference, slice time.Duration) (*types.TaskInfo, error) {
+	secs := int32(min(slice, maxWaitSlice) / time.Second) //nolint:gosec // at most 60
+	filter := &property.WaitFilter{WaitOptions: property.WaitOptions{PropagateMissing: true,
+		Options: &types.WaitOptions{MaxWaitSeconds: types.NewInt32(secs)}}}
+	filter.Add(ref, ref.Type, []string{"info"})
+	var info *types.TaskInfo
+	ended := func() bool {
+		return info != nil && (info.State == types.TaskInfoStateSuccess || info.State == types.TaskInfoStateError)
+	}
+	onUpdates := func(updates []types.ObjectUpdate) bool {
+		for _, u := range updates {
+			if u.Obj != ref {
+				continue
+			}
+			for _, c := range u.ChangeSet {
+				if ti, ok := c.Val.(types.TaskInfo); ok && c.Name == "info" && c.Op == types.PropertyChangeOpAssign {
+					info = &ti
+				}
+			}
+		}
+		return ended()
+	}
+	pf, err := pc.CreateFilter(ctx, filter.CreateFilter)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = pf.Destroy(context.WithoutCancel(ctx)) }()
+	for !ended() {
+		// Returns when the task ended, or with nothing when MaxWaitSeconds
+		// passed: then wait again.
+		if err := pc.WaitForUpdatesEx(ctx, &filter.WaitOptions, onUpdates); err != nil {
+			return info, err
+		}
+		if err := ctx.Err(); err != nil {
+			return info, err
+		}
+	}
+	if info.State == types.TaskInfoStateError {
+		f := info.Error
+		if f == nil {
+			f = &types.LocalizedMethodFault{Fault: &types.SystemError{Reason: "unknown task error"}}
+		}
+		return info, task.Error{LocalizedMethodFault: f, Description: info.Description}
+	}
+	return info, nil
 }

@@ -2,6 +2,7 @@ package esxi_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,5 +71,32 @@ func TestPropertyReadAfterTheHostEndedTheSession(t *testing.T) {
 	}
 	if st := p.Stats(); st.Relogins != 1 {
 		t.Errorf("stats = %+v, want one re-login", st)
+	}
+}
+
+// A task wait is bounded: the host may hold each WaitForUpdatesEx for
+// api_timeout (MaxWaitSeconds), and one it does not answer in that time
+// plus api_timeout (a stalled connection, here a host that sits on the
+// call) fails as a timeout naming the operation, instead of waiting for
+// the operation's own, much longer, timeout.
+func TestTaskWaitIsBounded(t *testing.T) {
+	t.Parallel()
+	h := startHost(t, simhost.Options{})
+	cfg := configFor(h)
+	cfg.APITimeout = time.Second
+	p := newPool(t, cfg)
+	// The host sits on every wait for 4 s; the provider gives each 2 s.
+	h.Model.DelayConfig.MethodDelay = map[string]int{"WaitForUpdatesEx": 4000}
+	err := p.WithSession(context.Background(), func(ctx context.Context, s *esxi.Session) error {
+		vm, err := find.NewFinder(s.Client, true).VirtualMachine(ctx, "/ha-datacenter/vm/"+simhost.TemplateName)
+		if err != nil {
+			return err
+		}
+		task, err := vm.Reconfigure(ctx, types.VirtualMachineConfigSpec{Annotation: "bounded"})
+		_, err = esxi.WaitTask(ctx, "reconfigure the template", task, err)
+		return err
+	})
+	if esxi.KindOf(err) != esxi.KindTimeout || !strings.Contains(err.Error(), "reconfigure the template: WaitForUpdatesEx: no answer within api_timeout (1s)") {
+		t.Fatalf("wait = %v (kind %s), want a timeout naming the operation and the call", err, esxi.KindOf(err))
 	}
 }

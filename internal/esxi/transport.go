@@ -157,15 +157,39 @@ func resetBody(res soap.HasFault) {
 
 func (t *transport) call(ctx context.Context, method string, req, res soap.HasFault) error {
 	t.counter.add(method)
-	if t.timeout <= 0 || longPoll[method] {
+	timeout, held := t.timeout, time.Duration(0)
+	if longPoll[method] {
+		// A long poll waits on the host by design. One the host answers
+		// within MaxWaitSeconds is bounded by that plus api_timeout; one
+		// without a bound is not bounded here.
+		held = maxWait(req)
+		timeout += held
+		if held == 0 {
+			timeout = 0
+		}
+	}
+	if t.timeout <= 0 || timeout <= 0 {
 		return t.next.RoundTrip(ctx, req, res)
 	}
-	cctx, cancel := context.WithTimeout(ctx, t.timeout)
+	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	err := t.next.RoundTrip(cctx, req, res)
 	if err != nil && errors.Is(cctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-		return &Error{Op: method, Kind: KindTimeout, Hint: hints[KindTimeout],
-			Err: fmt.Errorf("no answer within api_timeout (%s): %w", t.timeout, context.DeadlineExceeded)}
+		why := fmt.Errorf("no answer within api_timeout (%s): %w", t.timeout, context.DeadlineExceeded)
+		if held > 0 {
+			why = fmt.Errorf("no answer within api_timeout (%s) after the %s the host may hold this call: %w", t.timeout, held, context.DeadlineExceeded)
+		}
+		return &Error{Op: method, Kind: KindTimeout, Hint: hints[KindTimeout], Err: why}
 	}
 	return err
+}
+
+// maxWait is how long the host may hold a WaitForUpdatesEx (its
+// MaxWaitSeconds); 0 when the call does not say.
+func maxWait(req soap.HasFault) time.Duration {
+	w, ok := req.(*methods.WaitForUpdatesExBody)
+	if !ok || w.Req == nil || w.Req.Options == nil || w.Req.Options.MaxWaitSeconds == nil {
+		return 0
+	}
+	return time.Duration(*w.Req.Options.MaxWaitSeconds) * time.Second
 }
