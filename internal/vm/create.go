@@ -118,7 +118,7 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	if err != nil {
 		if c.ref.Value != "" {
 			if cerr := m.cleanup(ctx, c); cerr != nil {
-				err = fmt.Errorf("%w; removing the incomplete VM failed too (%v): the next create of %q removes it", err, cerr, spec.Name)
+				err = fmt.Errorf("%w; removing the incomplete VM failed too (%w): the next create of %q removes it", err, cerr, spec.Name)
 			}
 		}
 		return nil, err
@@ -594,7 +594,8 @@ func (c *creation) checkSpace(snap *esxi.Snapshot, jobs []*copyJob, layout *sour
 		if n := need[ds.Ref]; n > 0 && n > ds.FreeSpace {
 			f := field[ds.Ref]
 			if f[0] == "disk" {
-				return insufficientSpace("disk", f[1].(int), ds, n)
+				i, _ := f[1].(int) // blame records the disk's index here
+				return insufficientSpace("disk", i, ds, n)
 			}
 			e := insufficientSpace("datastore", -1, ds, n)
 			return e

@@ -45,7 +45,7 @@ func slotOf(familyName string, number int32) slot {
 
 func parseSlot(s string) (slot, bool) {
 	fam, num, ok := strings.Cut(s, ":")
-	n, err := strconv.Atoi(num)
+	n, err := strconv.ParseInt(num, 10, 32)
 	if !ok || err != nil {
 		return slot{}, false
 	}
@@ -101,7 +101,9 @@ func newController(fam, scsiType string, bus, key int32) (types.BaseVirtualDevic
 		if err != nil {
 			return nil, err
 		}
-		c.(types.BaseVirtualSCSIController).GetVirtualSCSIController().SharedBus = types.VirtualSCSISharingNoSharing
+		if sc, ok := c.(types.BaseVirtualSCSIController); ok {
+			sc.GetVirtualSCSIController().SharedBus = types.VirtualSCSISharingNoSharing
+		}
 		d = c
 	case ControllerSATA:
 		d = &types.VirtualAHCIController{}
@@ -110,7 +112,7 @@ func newController(fam, scsiType string, bus, key int32) (types.BaseVirtualDevic
 	default:
 		return nil, fmt.Errorf("ceso cannot add a %s controller", fam)
 	}
-	c := d.(types.BaseVirtualController).GetVirtualController()
+	c := controllerOf(d)
 	c.BusNumber = bus
 	c.Key = key
 	return d, nil
@@ -124,7 +126,7 @@ func indexControllers(devices []types.BaseVirtualDevice) (controllers, map[int32
 	byKey := map[int32]types.BaseVirtualDevice{}
 	for _, d := range devices {
 		if fam := controllerFamily(d); fam != "" {
-			bus := d.(types.BaseVirtualController).GetVirtualController().BusNumber
+			bus := controllerOf(d).BusNumber
 			ctrls[slot{family: fam, bus: bus}] = d
 			byKey[d.GetVirtualDevice().Key] = d
 		}
@@ -173,7 +175,7 @@ func disks(devices []types.BaseVirtualDevice) []diskInfo {
 		info := diskInfo{dev: disk, capacityKB: diskCapacityKB(disk)}
 		if c, ok := byKey[disk.ControllerKey]; ok {
 			info.slot.family = controllerFamily(c)
-			info.slot.bus = c.(types.BaseVirtualController).GetVirtualController().BusNumber
+			info.slot.bus = controllerOf(c).BusNumber
 		}
 		if disk.UnitNumber != nil {
 			info.slot.unit = *disk.UnitNumber
@@ -227,8 +229,21 @@ func nics(devices []types.BaseVirtualDevice) []types.BaseVirtualDevice {
 	return out
 }
 
+// card returns the adapter part of a device known to be a network adapter.
 func card(d types.BaseVirtualDevice) *types.VirtualEthernetCard {
-	return d.(types.BaseVirtualEthernetCard).GetVirtualEthernetCard()
+	if c, ok := d.(types.BaseVirtualEthernetCard); ok {
+		return c.GetVirtualEthernetCard()
+	}
+	return &types.VirtualEthernetCard{} // not an adapter: nothing to read or set
+}
+
+// controllerOf returns the controller part of a device known to be a disk
+// controller (callers pick devices with controllerFamily first).
+func controllerOf(d types.BaseVirtualDevice) *types.VirtualController {
+	if c, ok := d.(types.BaseVirtualController); ok {
+		return c.GetVirtualController()
+	}
+	return &types.VirtualController{}
 }
 
 func adapterType(c types.BaseVirtualDevice) string {

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 )
 
 // FieldError blames one attribute of the configuration: the glue attaches
@@ -60,11 +58,13 @@ func FieldErrors(err error) []*FieldError {
 		if e == nil {
 			return
 		}
-		if fe, ok := e.(*FieldError); ok {
+		// The tree is walked by hand: errors.As would stop at the first match,
+		// and every FieldError of a join is wanted.
+		if fe, ok := e.(*FieldError); ok { //nolint:errorlint // see above
 			out = append(out, fe)
 			return
 		}
-		switch u := e.(type) {
+		switch u := e.(type) { //nolint:errorlint // walking the tree by hand, see above
 		case interface{ Unwrap() []error }:
 			for _, x := range u.Unwrap() {
 				walk(x)
@@ -161,6 +161,3 @@ func (e *WaitTimeoutError) Error() string {
 //
 // Deprecated: restores are built; nothing returns it any more.
 var ErrBackupSourceNotImplemented = errors.New("restoring a VM from a ceso_backup is not implemented yet")
-
-// hostErr classifies a failure of op against the host (see esxi.Wrap).
-func hostErr(op string, err error) error { return esxi.Wrap(op, err) }

@@ -131,7 +131,7 @@ func (e *env) guestErr(uuid string, kv ...string) error {
 	}
 	ref, err := object.NewSearchIndex(c.Client).FindByUuid(e.ctx, dc, uuid, true, types.NewBool(true))
 	if err != nil || ref == nil {
-		return fmt.Errorf("find %s: %v", uuid, err)
+		return fmt.Errorf("find %s: %w", uuid, err)
 	}
 	var spec types.VirtualMachineConfigSpec
 	for i := 0; i+1 < len(kv); i += 2 {

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -36,14 +37,13 @@ type view struct {
 
 // plan is a computed reconfigure.
 type plan struct {
-	spec     types.VirtualMachineConfigSpec
-	changes  []string
-	cold     []string
-	upgrade  int // UpgradeVM_Task to this version first
-	kept     []diskInfo
-	deleted  []diskInfo
-	nextKey  int32
-	specKeys map[string]bool
+	spec    types.VirtualMachineConfigSpec
+	changes []string
+	cold    []string
+	upgrade int // UpgradeVM_Task to this version first
+	kept    []diskInfo
+	deleted []diskInfo
+	nextKey int32
 }
 
 func (p *plan) key() int32 {
@@ -499,7 +499,7 @@ func (pl *planner) addNIC(p *plan, i int, n NIC, kind string, net esxi.Network) 
 	if err != nil {
 		return listErr("network_interface", i, "adapter_type", "Invalid adapter type", "%v", err)
 	}
-	c := dev.(types.BaseVirtualEthernetCard).GetVirtualEthernetCard()
+	c := card(dev)
 	c.Key = p.key()
 	c.Connectable = &types.VirtualDeviceConnectInfo{StartConnected: true, AllowGuestControl: true, Connected: pl.poweredOn()}
 	if n.MAC != "" {
@@ -557,7 +557,7 @@ func (pl *planner) planCDROM(p *plan) []error {
 		ctrls, _ := indexControllers(pl.v.devices)
 		var ide types.BaseVirtualDevice
 		for _, bus := range []int32{0, 1} {
-			if c, ok := ctrls[slot{family: ControllerIDE, bus: bus}]; ok && len(c.(types.BaseVirtualController).GetVirtualController().Device) < 2 {
+			if c, ok := ctrls[slot{family: ControllerIDE, bus: bus}]; ok && len(controllerOf(c).Device) < 2 {
 				ide = c
 				break
 			}
@@ -597,9 +597,8 @@ func (pl *planner) planCDROM(p *plan) []error {
 // joinErrs joins errors in a stable order (field path) for messages and tests.
 func joinErrs(errs []error) error {
 	sort.SliceStable(errs, func(i, j int) bool {
-		fi, iok := errs[i].(*FieldError)
-		fj, jok := errs[j].(*FieldError)
-		return iok && jok && fi.Path() < fj.Path()
+		var fi, fj *FieldError
+		return errors.As(errs[i], &fi) && errors.As(errs[j], &fj) && fi.Path() < fj.Path()
 	})
 	if len(errs) == 1 {
 		return errs[0]
