@@ -18,6 +18,7 @@ const cloudConfigHeader = "#cloud-config\n"
 // Render validates s and renders its payload. An invalid spec gives a
 // [*ValidationError] listing every problem; Render never panics.
 func Render(s Spec) (*Payload, error) {
+	s = s.normalized()
 	ps := validate(s)
 	userData, userSizes := renderUserData(&ps, s)
 	vendorData := renderRawVendorData(&ps, s.VendorDataRaw)
@@ -54,6 +55,32 @@ func Render(s Spec) (*Payload, error) {
 		Hash:       hashDocs(userData, metaData, vendorData),
 		InstanceID: instanceID,
 	}, nil
+}
+
+// normalized returns s with the one harmless difference users hit all the
+// time removed: a public key read from a file (`file("~/.ssh/id.pub")`)
+// ends with a newline, which authorized_keys does not want.
+func (s Spec) normalized() Spec {
+	trim := func(keys []string) []string {
+		if keys == nil {
+			return nil
+		}
+		out := make([]string, len(keys))
+		for i, k := range keys {
+			out[i] = strings.TrimRight(k, "\r\n")
+		}
+		return out
+	}
+	s.SSHAuthorizedKeys = trim(s.SSHAuthorizedKeys)
+	users := make([]User, len(s.Users))
+	for i, u := range s.Users {
+		u.SSHAuthorizedKeys = trim(u.SSHAuthorizedKeys)
+		users[i] = u
+	}
+	if s.Users != nil {
+		s.Users = users
+	}
+	return s
 }
 
 // Validate reports the problems of s, as [Render] does, without keeping the

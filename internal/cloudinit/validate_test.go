@@ -380,3 +380,20 @@ func TestPathString(t *testing.T) {
 		}
 	}
 }
+
+// A key read with file() ends with a newline; it is accepted and trimmed.
+func TestKeyFromFileKeepsNoNewline(t *testing.T) {
+	t.Parallel()
+	key := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb0tVpZl0S7F0Z8o3j3cL8j0xK1J6kq0d0i0Q1wW2eX alice@laptop"
+	p, err := Render(Spec{Hostname: "web-01", SSHAuthorizedKeys: []string{key + "\n"},
+		Users: []User{{Name: "ops", SSHAuthorizedKeys: []string{key + "\r\n"}}}})
+	if err != nil {
+		t.Fatalf("a key with a trailing newline was refused: %v", err)
+	}
+	if strings.Contains(p.UserData, key+"\n\n") || strings.Contains(p.UserData, "\\n") {
+		t.Errorf("the newline reached the user-data:\n%s", p.UserData)
+	}
+	if !strings.Contains(p.UserData, key) {
+		t.Errorf("the key is missing from the user-data:\n%s", p.UserData)
+	}
+}
