@@ -54,9 +54,9 @@ resource "ceso_vm" "fleet" {
 // chain: every record whole, every write's intent followed by its outcome.
 func TestAccChaos_twoAppliesShareHostAndAuditFile(t *testing.T) {
 	t.Parallel()
+	ws := []*workspace{newWorkspace(t), newWorkspace(t)}
 	h := startHost(t, simhost.Options{})
 	auditFile := filepath.Join(t.TempDir(), "audit.jsonl")
-	ws := []*workspace{newWorkspace(t), newWorkspace(t)}
 	cfgs := make([]string, len(ws))
 	for i, w := range ws {
 		cfgs[i] = h.config("", fmt.Sprintf("audit_file = %q", auditFile)) + fmt.Sprintf(`

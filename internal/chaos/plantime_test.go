@@ -2,6 +2,7 @@ package chaos_test
 
 import (
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -90,6 +91,9 @@ func TestAccChaos_invalidReferencesFailThePlan(t *testing.T) {
 // The same checks as PlanOnly steps of the test framework: the diagnostic
 // is there at plan time, before any apply.
 func TestAccChaos_invalidReferencesPlanOnly(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
 	h := acctest.StartHost(t, simhost.Options{})
 	before := h.Contents(t.Context())
 	step := func(attrs string, want ...string) resource.TestStep {
