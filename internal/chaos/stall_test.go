@@ -35,7 +35,7 @@ func TestAccChaos_networkStalls(t *testing.T) {
 			w := newWorkspace(t)
 			h := startHost(t, simhost.Options{})
 			p := acctest.StartProxy(t, h.URL.Host)
-			cfg := h.config(p.URL(h.URL).String(), `api_timeout = "2s"`) + `
+			vm := `
 resource "ceso_vm" "web" {
   name        = "web-01"
   template    = "ceso-template"
@@ -57,13 +57,14 @@ resource "ceso_vm" "web" {
 				}
 				return nil
 			})
-			w.applyFails(cfg, "Error: Cannot Create VM", "copy disk", tc.want, "raise api_timeout")
+			w.applyFails(h.config(p.URL(h.URL).String(), `api_timeout = "2s"`)+vm, "Error: Cannot Create VM", "copy disk", tc.want, "raise api_timeout")
 			if !stalled.Load() {
 				t.Fatal("the network never stalled: the scenario tests nothing")
 			}
 
 			p.Heal()
 			h.ClearHooks()
+			cfg := h.config(p.URL(h.URL).String()) + vm
 			w.mustApply(cfg)
 			h.exactlyOne("web-01")
 			h.noOrphans("web-01")

@@ -29,16 +29,16 @@ func TestAccChaos_apiTimeout(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t)
 			h := startHost(t, simhost.Options{})
-			cfg := h.config("", `api_timeout = "1s"`) + `
+			vm := `
 resource "ceso_vm" "slow" {
   name        = "slow-01"
   template    = "ceso-template"
   power_state = "off"
 }
 `
-			const delay = 2500 // ms; every other call answers at once
+			const delay = 4000 // ms; every other call answers at once
 			h.Model.DelayConfig.MethodDelay = map[string]int{tc.method: delay}
-			w.applyFails(cfg, "Error: Cannot Create VM", tc.op+": "+tc.method+": no answer within api_timeout (1s)",
+			w.applyFails(h.config("", `api_timeout = "2s"`)+vm, "Error: Cannot Create VM", tc.op+": "+tc.method+": no answer within api_timeout (2s)",
 				"The host did not answer within api_timeout; raise api_timeout or check the host's load")
 			// The host finishes the slow call after the provider gave up.
 			time.Sleep(delay * time.Millisecond)
@@ -53,6 +53,8 @@ resource "ceso_vm" "slow" {
 				h.noLeaks(true)
 			}
 
+			// The host is quick again; the default api_timeout applies.
+			cfg := h.config("") + vm
 			out := w.mustApply(cfg)
 			if tc.converge != nil {
 				expectOutput(t, out, tc.converge...)
