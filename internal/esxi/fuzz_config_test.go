@@ -32,7 +32,7 @@ func FuzzParseHost(f *testing.F) {
 		if u.Hostname() == "" || u.Path == "" {
 			t.Fatalf("ParseHost(%q) = %q: no host name or path", host, u)
 		}
-		if u.User != nil || strings.Contains(u.String(), "@"+u.Host) {
+		if u.User != nil || strings.Contains(u.Host, "@") {
 			t.Fatalf("ParseHost(%q) = %q keeps credentials", host, u)
 		}
 		// The URL it returns is accepted again as it is.
