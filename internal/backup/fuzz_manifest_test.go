@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -52,6 +53,16 @@ func FuzzDecodeManifest(f *testing.F) {
 		// 00000000T000000Z-0000 is accepted and has no time; IDTime says so.)
 		if m.Status != StatusComplete && m.Status != StatusFailed {
 			t.Fatalf("accepted status %q", m.Status)
+		}
+		for _, d := range m.Disks {
+			if strings.Contains(d.File, "..") || strings.ContainsAny(d.File, "/[") {
+				t.Fatalf("accepted a disk file outside the backup folder: %q", d.File)
+			}
+		}
+		for _, f := range m.Files {
+			if strings.Contains(f.Name, "..") || strings.ContainsAny(f.Name, "/[") {
+				t.Fatalf("accepted a file outside the backup folder: %q", f.Name)
+			}
 		}
 		if m.Good() != (m.Status == StatusComplete) {
 			t.Fatalf("Good() = %v for status %q", m.Good(), m.Status)

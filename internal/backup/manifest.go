@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -192,7 +193,26 @@ func decodeManifest(b []byte) (*Manifest, error) {
 	case m.Status != StatusComplete && m.Status != StatusFailed:
 		return nil, fmt.Errorf("manifest has an unknown status %q", m.Status)
 	}
+	// A manifest is read from a datastore anyone with write access there can
+	// edit: its file names must stay inside the backup's own folder, or a
+	// restore could be made to copy another VM's disk.
+	for i, d := range m.Disks {
+		if !plainFileName(d.File) {
+			return nil, fmt.Errorf("manifest disk %d names the file %q, which is not a plain file name in the backup folder", i, d.File)
+		}
+	}
+	for i, f := range m.Files {
+		if !plainFileName(f.Name) {
+			return nil, fmt.Errorf("manifest file %d is named %q, which is not a plain file name in the backup folder", i, f.Name)
+		}
+	}
 	return &m, nil
+}
+
+// plainFileName accepts a file name without a folder, a datastore or a
+// parent reference.
+func plainFileName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\\[]\x00") && !strings.Contains(name, "..")
 }
 
 var idPattern = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}$`)
