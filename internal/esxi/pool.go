@@ -183,13 +183,12 @@ func (p *Pool) take(ctx context.Context) (*Session, error) {
 		p.inUse++
 		p.mu.Unlock()
 
+		// A session idle past the idle timeout is one the janitor has not
+		// reached yet (or one kept for min_sessions whose keep-alive came
+		// late): check it rather than log in again, since the host keeps
+		// sessions far longer than ceso's idle timeout.
 		idleFor := time.Since(s.lastUsed)
-		if idleFor > p.cfg.IdleTimeout {
-			p.event("expired")
-			p.discard(s)
-			continue
-		}
-		if idleFor > p.cfg.HealthCheckAfter && !s.healthy(ctx) {
+		if (idleFor > p.cfg.HealthCheckAfter || idleFor > p.cfg.IdleTimeout) && !s.healthy(ctx) {
 			p.event("health_check_failed")
 			p.discard(s)
 			continue
