@@ -4,6 +4,7 @@
 package esxi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -54,6 +55,9 @@ type Config struct {
 	OnCall func(method string)
 	// OnPoolEvent is told of pool events: created, expired, health_check_failed, relogin.
 	OnPoolEvent func(event string)
+	// AroundFetch, when set, runs each batched inventory read (fetch does
+	// the read); the provider uses it to audit one record per refresh batch.
+	AroundFetch func(ctx context.Context, fetch func(context.Context) error) error
 }
 
 // FieldError names the configuration field at fault, so the provider can

@@ -121,28 +121,36 @@ var inventoryKinds = []string{"VirtualMachine", "HostSystem", "Datastore", "Netw
 func (inv *Inventory) fetch(ctx context.Context) (*Snapshot, error) {
 	inv.fetches.Add(1)
 	var contents []types.ObjectContent
-	err := inv.pool.WithSession(ctx, func(ctx context.Context, s *Session) error {
-		c := s.Client
-		v, err := view.NewManager(c).CreateContainerView(ctx, c.ServiceContent.RootFolder, inventoryKinds, true)
-		if err != nil {
-			return Wrap("read inventory", err)
-		}
-		defer func() { _ = v.Destroy(context.WithoutCancel(ctx)) }()
-		req := types.RetrieveProperties{SpecSet: []types.PropertyFilterSpec{{
-			ObjectSet: []types.ObjectSpec{{
-				Obj:       v.Reference(),
-				Skip:      types.NewBool(true),
-				SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}},
-			}},
-			PropSet: inventoryProps,
-		}}}
-		res, err := property.DefaultCollector(c).RetrieveProperties(ctx, req)
-		if err != nil {
-			return Wrap("read inventory", err)
-		}
-		contents = res.Returnval
-		return nil
-	})
+	read := func(ctx context.Context) error {
+		return inv.pool.WithSession(ctx, func(ctx context.Context, s *Session) error {
+			c := s.Client
+			v, err := view.NewManager(c).CreateContainerView(ctx, c.ServiceContent.RootFolder, inventoryKinds, true)
+			if err != nil {
+				return Wrap("read inventory", err)
+			}
+			defer func() { _ = v.Destroy(context.WithoutCancel(ctx)) }()
+			req := types.RetrieveProperties{SpecSet: []types.PropertyFilterSpec{{
+				ObjectSet: []types.ObjectSpec{{
+					Obj:       v.Reference(),
+					Skip:      types.NewBool(true),
+					SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}},
+				}},
+				PropSet: inventoryProps,
+			}}}
+			res, err := property.DefaultCollector(c).RetrieveProperties(ctx, req)
+			if err != nil {
+				return Wrap("read inventory", err)
+			}
+			contents = res.Returnval
+			return nil
+		})
+	}
+	var err error
+	if around := inv.pool.cfg.AroundFetch; around != nil {
+		err = around(ctx, read)
+	} else {
+		err = read(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -97,6 +97,10 @@ resource "ceso_cloudinit" "web" {
 			}
 		}
 	}
+	// Reads are audited at batch level: the inventory read has its record.
+	if b, _ := os.ReadFile(auditFile); !strings.Contains(string(b), `"resource_type":"inventory"`) {
+		t.Errorf("the audit file has no record of the batched inventory read:\n%s", b)
+	}
 	if b, _ := os.ReadFile(logFile); !strings.Contains(string(b), "ceso: connected") {
 		t.Errorf("the TRACE log has no provider lines; the canary check would prove nothing")
 	}

@@ -120,6 +120,11 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 	m := g.Metrics()
 	var connected atomic.Pointer[esxi.Client]
 	ec.OnCall = m.SOAPCall
+	// One audit record per batched inventory read: a refresh of many
+	// resources is one batch, audited once at read level.
+	ec.AroundFetch = func(ctx context.Context, fetch func(context.Context) error) error {
+		return g.Read(ctx, "inventory", "all VMs, hosts, datastores and networks", fetch)
+	}
 	ec.OnPoolEvent = func(event string) {
 		m.PoolEvent(event)
 		if c := connected.Load(); c != nil {
