@@ -16,12 +16,12 @@ const (
 	FormatEagerZeroed = "eager_zeroed"
 )
 
-// Controller families.
+// Controller families, shared with the VM package through esxi.
 const (
-	familySCSI = "scsi"
-	familySATA = "sata"
-	familyNVMe = "nvme"
-	familyIDE  = "ide"
+	familySCSI = esxi.ControllerSCSI
+	familySATA = esxi.ControllerSATA
+	familyNVMe = esxi.ControllerNVMe
+	familyIDE  = esxi.ControllerIDE
 )
 
 // srcDisk is one disk of the VM being backed up.
@@ -41,42 +41,12 @@ func busOf(d types.BaseVirtualDevice) int32 {
 	return 0
 }
 
-func controllerFamily(d types.BaseVirtualDevice) string {
-	switch d.(type) {
-	case types.BaseVirtualSCSIController:
-		return familySCSI
-	case *types.VirtualAHCIController, *types.VirtualSATAController:
-		return familySATA
-	case *types.VirtualNVMEController:
-		return familyNVMe
-	case *types.VirtualIDEController:
-		return familyIDE
-	}
-	return ""
-}
-
-func scsiModel(d types.BaseVirtualDevice) string {
-	switch d.(type) {
-	case *types.ParaVirtualSCSIController:
-		return "pvscsi"
-	case *types.VirtualLsiLogicController:
-		return "lsilogic"
-	case *types.VirtualLsiLogicSASController:
-		return "lsilogic-sas"
-	case *types.VirtualBusLogicController:
-		return "buslogic"
-	}
-	return ""
-}
-
+// adapterType is the adapter model a restore recreates: the three models
+// ceso_vm offers, anything else as vmxnet3.
 func adapterType(d types.BaseVirtualDevice) string {
-	switch d.(type) {
-	case *types.VirtualVmxnet3:
-		return "vmxnet3"
-	case *types.VirtualE1000e:
-		return "e1000e"
-	case *types.VirtualE1000:
-		return "e1000"
+	switch t := esxi.AdapterType(d); t {
+	case "vmxnet3", "e1000e", "e1000":
+		return t
 	}
 	return "vmxnet3"
 }
@@ -85,11 +55,11 @@ func adapterType(d types.BaseVirtualDevice) string {
 func describe(devices []types.BaseVirtualDevice, snap *esxi.Snapshot) (disks []srcDisk, ctrls []Controller, nics []NIC) {
 	byKey := map[int32]types.BaseVirtualDevice{}
 	for _, d := range devices {
-		if fam := controllerFamily(d); fam != "" {
+		if fam := esxi.ControllerFamily(d); fam != "" {
 			byKey[d.GetVirtualDevice().Key] = d
 			c := Controller{Family: fam, Bus: busOf(d)}
 			if fam == familySCSI {
-				c.Model = scsiModel(d)
+				c.Model = esxi.SCSIType(d)
 			}
 			ctrls = append(ctrls, c)
 		}
@@ -109,7 +79,7 @@ func describe(devices []types.BaseVirtualDevice, snap *esxi.Snapshot) (disks []s
 				sd.info.CapacityBytes = dev.CapacityInKB * 1024
 			}
 			if c, ok := byKey[dev.ControllerKey]; ok {
-				sd.info.Controller = controllerFamily(c)
+				sd.info.Controller = esxi.ControllerFamily(c)
 				sd.info.Bus = busOf(c)
 			}
 			if dev.UnitNumber != nil {

@@ -321,7 +321,7 @@ func (c *creation) applyTemplateDefaults(snap *esxi.Snapshot) {
 	if s.NICs == nil && copied {
 		s.NICs = []NIC{}
 		for _, n := range nics(t.Devices) {
-			kind := adapterType(n)
+			kind := esxi.AdapterType(n)
 			if kind != "vmxnet3" && kind != "e1000e" && kind != "e1000" {
 				kind = "vmxnet3"
 			}
@@ -401,7 +401,7 @@ func (c *creation) createVM(ctx context.Context, jobs []*copyJob) error {
 		if t != nil {
 			ctrls, _ := indexControllers(t.Devices)
 			if tc, ok := ctrls[at]; ok && at.family == ControllerSCSI && scsiType == "" {
-				scsiType = scsiTypeName(tc)
+				scsiType = esxi.SCSIType(tc)
 			}
 		}
 		key--

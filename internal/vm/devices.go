@@ -2,6 +2,7 @@ package vm
 
 import (
 	"fmt"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,37 +56,6 @@ func parseSlot(s string) (slot, bool) {
 	return slotOf(fam, int32(n)), true
 }
 
-// controllerFamily returns the family of a controller device ("" if it is
-// not a disk controller).
-func controllerFamily(d types.BaseVirtualDevice) string {
-	switch d.(type) {
-	case types.BaseVirtualSCSIController:
-		return ControllerSCSI
-	case *types.VirtualAHCIController, *types.VirtualSATAController:
-		return ControllerSATA
-	case *types.VirtualNVMEController:
-		return ControllerNVMe
-	case *types.VirtualIDEController:
-		return ControllerIDE
-	}
-	return ""
-}
-
-// scsiTypeName names a SCSI controller as SCSIType does.
-func scsiTypeName(d types.BaseVirtualDevice) string {
-	switch d.(type) {
-	case *types.ParaVirtualSCSIController:
-		return "pvscsi"
-	case *types.VirtualLsiLogicController:
-		return "lsilogic"
-	case *types.VirtualLsiLogicSASController:
-		return "lsilogic-sas"
-	case *types.VirtualBusLogicController:
-		return "buslogic"
-	}
-	return ""
-}
-
 var scsiTypes = []string{"pvscsi", "lsilogic", "lsilogic-sas", "buslogic"}
 
 // newController returns a new controller of the family (SCSI of scsiType)
@@ -125,7 +95,7 @@ func indexControllers(devices []types.BaseVirtualDevice) (controllers, map[int32
 	ctrls := controllers{}
 	byKey := map[int32]types.BaseVirtualDevice{}
 	for _, d := range devices {
-		if fam := controllerFamily(d); fam != "" {
+		if fam := esxi.ControllerFamily(d); fam != "" {
 			bus := controllerOf(d).BusNumber
 			ctrls[slot{family: fam, bus: bus}] = d
 			byKey[d.GetVirtualDevice().Key] = d
@@ -174,7 +144,7 @@ func disks(devices []types.BaseVirtualDevice) []diskInfo {
 		}
 		info := diskInfo{dev: disk, capacityKB: diskCapacityKB(disk)}
 		if c, ok := byKey[disk.ControllerKey]; ok {
-			info.slot.family = controllerFamily(c)
+			info.slot.family = esxi.ControllerFamily(c)
 			info.slot.bus = controllerOf(c).BusNumber
 		}
 		if disk.UnitNumber != nil {
@@ -244,26 +214,6 @@ func controllerOf(d types.BaseVirtualDevice) *types.VirtualController {
 		return c.GetVirtualController()
 	}
 	return &types.VirtualController{}
-}
-
-func adapterType(c types.BaseVirtualDevice) string {
-	switch c.(type) {
-	case *types.VirtualVmxnet3:
-		return "vmxnet3"
-	case *types.VirtualE1000e:
-		return "e1000e"
-	case *types.VirtualE1000:
-		return "e1000"
-	case *types.VirtualVmxnet2:
-		return "vmxnet2"
-	case *types.VirtualPCNet32:
-		return "pcnet32"
-	case *types.VirtualSriovEthernetCard:
-		return "sriov"
-	case *types.VirtualVmxnet3Vrdma:
-		return "vrdma"
-	}
-	return "unknown"
 }
 
 var adapterTypes = []string{"vmxnet3", "e1000e", "e1000"}

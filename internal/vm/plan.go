@@ -441,7 +441,7 @@ func (pl *planner) planNICs(p *plan) []error {
 		if i < len(cur) {
 			have := cur[i]
 			hc := card(have)
-			if adapterType(have) != kind {
+			if esxi.AdapterType(have) != kind {
 				p.spec.DeviceChange = append(p.spec.DeviceChange, &types.VirtualDeviceConfigSpec{
 					Operation: types.VirtualDeviceConfigSpecOperationRemove, Device: have})
 				if err := pl.addNIC(p, i, n, kind, net); err != nil {

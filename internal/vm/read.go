@@ -128,7 +128,7 @@ func stateOf(snap *esxi.Snapshot, v *esxi.VM, keys []string) *VMState {
 	}
 	for _, c := range nics(v.Devices) {
 		cc := card(c)
-		n := NICState{Key: cc.Key, Network: networkName(snap, c), AdapterType: adapterType(c), MAC: cc.MacAddress,
+		n := NICState{Key: cc.Key, Network: networkName(snap, c), AdapterType: esxi.AdapterType(c), MAC: cc.MacAddress,
 			StaticMAC: cc.AddressType == string(types.VirtualEthernetCardMacTypeManual)}
 		if cn := cc.Connectable; cn != nil {
 			n.Connected = cn.Connected
@@ -136,8 +136,8 @@ func stateOf(snap *esxi.Snapshot, v *esxi.VM, keys []string) *VMState {
 		st.NICs = append(st.NICs, n)
 	}
 	for _, d := range v.Devices {
-		if c := controllerFamily(d); c == ControllerSCSI && st.SCSIType == "" {
-			st.SCSIType = scsiTypeName(d)
+		if c := esxi.ControllerFamily(d); c == ControllerSCSI && st.SCSIType == "" {
+			st.SCSIType = esxi.SCSIType(d)
 		}
 	}
 	for _, c := range cdroms(v.Devices) {

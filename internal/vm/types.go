@@ -1,6 +1,10 @@
 package vm
 
-import "time"
+import (
+	"time"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
+)
 
 // Power states as ceso's schema words them.
 const (
@@ -11,10 +15,10 @@ const (
 
 // Disk controller families (Disk.Controller).
 const (
-	ControllerSCSI = "scsi"
-	ControllerSATA = "sata"
-	ControllerNVMe = "nvme"
-	ControllerIDE  = "ide"
+	ControllerSCSI = esxi.ControllerSCSI
+	ControllerSATA = esxi.ControllerSATA
+	ControllerNVMe = esxi.ControllerNVMe
+	ControllerIDE  = esxi.ControllerIDE
 )
 
 // Disk provisioning (Disk.Provisioning).
