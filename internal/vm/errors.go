@@ -155,9 +155,3 @@ func (e *WaitTimeoutError) Error() string {
 	return fmt.Sprintf("VM %q did not report %s within %s; check that VMware Tools (open-vm-tools) run in the guest "+
 		"and that it gets an address, or raise the timeout", e.VM, e.What, e.Timeout)
 }
-
-// ErrBackupSourceNotImplemented was returned for a create from a backup
-// before restores existed.
-//
-// Deprecated: restores are built; nothing returns it any more.
-var ErrBackupSourceNotImplemented = errors.New("restoring a VM from a ceso_backup is not implemented yet")
