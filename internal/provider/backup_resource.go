@@ -216,10 +216,6 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := r.data.client.CheckWritable(); err != nil {
-		resp.Diagnostics.AddError("Host Refuses Changes", err.Error())
-		return
-	}
 	name, err := api.VMName(ctx, spec.VM)
 	if err != nil {
 		addBackupError(&resp.Diagnostics, "Cannot Find VM", err)

@@ -226,10 +226,6 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 	var res *vm.Result
 	op := guard.Op{ResourceType: vmType, Object: spec.Name, Action: policy.ActionCreate,
 		Details: map[string]any{"template": spec.Template, "cpus": spec.CPUs, "memory_mb": spec.MemoryMB, "power": spec.Power}}
-	if err := r.data.client.CheckWritable(); err != nil {
-		freeLicenceRefusal(&resp.Diagnostics, op)
-		return
-	}
 	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Create VM", func(ctx context.Context) error {
 		var err error
 		res, err = api.Create(ctx, spec, opts)
