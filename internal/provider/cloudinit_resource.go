@@ -90,14 +90,19 @@ func (r *cloudinitResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	planned := plan
-	if !r.data.guarded(ctx, &resp.Diagnostics, cloudinitOp(ctx, req.Plan, policy.ActionCreate), "Cannot Render Cloud-init", func(ctx context.Context) error {
-		resp.Diagnostics.Append(plan.render(ctx, &planned)...)
-		return diagError(resp.Diagnostics)
-	}) {
-		return
+	if r.renderGuarded(ctx, &plan, cloudinitOp(ctx, req.Plan, policy.ActionCreate), &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// renderGuarded renders the planned payload through the guard (so
+// restricted mode refuses it and the audit shows it) and reports success.
+func (r *cloudinitResource) renderGuarded(ctx context.Context, plan *cloudinitModel, op guard.Op, diags *diag.Diagnostics) bool {
+	planned := *plan
+	return r.data.guarded(ctx, diags, op, "Cannot Render Cloud-init", func(ctx context.Context) error {
+		diags.Append(plan.render(ctx, &planned)...)
+		return diagError(*diags)
+	})
 }
 
 // Read keeps the state: the payload lives only in it.
@@ -116,14 +121,9 @@ func (r *cloudinitResource) Update(ctx context.Context, req resource.UpdateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	planned := plan
-	if !r.data.guarded(ctx, &resp.Diagnostics, cloudinitOp(ctx, req.Plan, policy.ActionUpdate), "Cannot Render Cloud-init", func(ctx context.Context) error {
-		resp.Diagnostics.Append(plan.render(ctx, &planned)...)
-		return diagError(resp.Diagnostics)
-	}) {
-		return
+	if r.renderGuarded(ctx, &plan, cloudinitOp(ctx, req.Plan, policy.ActionUpdate), &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 // Delete only forgets the payload (nothing exists outside the state), but it
