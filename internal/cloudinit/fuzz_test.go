@@ -84,7 +84,7 @@ func FuzzRender(f *testing.F) {
 				eth["addresses"] = []any{addr}
 			}
 			if gw != "" {
-				eth["routes"] = []any{map[string]any{"to": "default", "via": gw}}
+				eth["routes"] = []any{map[string]any{"to": "0.0.0.0/0", "via": gw}}
 			}
 			want["network"] = map[string]any{"version": 2, "ethernets": map[string]any{"eth0": eth}}
 		}

@@ -37,12 +37,12 @@ func parseShellVars(text string) map[string]string {
 func readSysconfig(f netFacts, files map[string]string) error {
 	const dir = "etc/sysconfig/network-scripts/"
 	for p, text := range files {
-		base, ok := strings.CutPrefix(p, dir)
-		if !ok {
-			continue
-		}
+		base, isScript := strings.CutPrefix(p, dir)
 		var err error
 		switch {
+		case p == "etc/resolv.conf":
+			err = resolvConf(f.iface(resolver), text)
+		case !isScript:
 		case strings.HasPrefix(base, "ifcfg-"):
 			err = sysconfigIfcfg(f.iface(strings.TrimPrefix(base, "ifcfg-")), parseShellVars(text))
 		case strings.HasPrefix(base, "route6-"):
@@ -57,7 +57,7 @@ func readSysconfig(f netFacts, files map[string]string) error {
 	// A route file of an interface without an ifcfg file would configure
 	// nothing; an empty one is harmless, but it must not invent an interface.
 	for name, i := range f {
-		if _, ok := files[dir+"ifcfg-"+name]; !ok {
+		if _, ok := files[dir+"ifcfg-"+name]; !ok && name != resolver {
 			if len(i.Routes)+len(i.Gateways) > 0 {
 				return fmt.Errorf("routes for %s, which has no ifcfg file", name)
 			}
@@ -115,6 +115,21 @@ func sysconfigIfcfg(i *ifaceFacts, v map[string]string) error {
 		i.Nameservers = append(i.Nameservers, v["DNS"+strconv.Itoa(n)])
 	}
 	i.Search = append(i.Search, strings.Fields(v["DOMAIN"])...)
+	return nil
+}
+
+// resolvConf reads nameserver and search lines.
+func resolvConf(i *ifaceFacts, text string) error {
+	for line := range strings.SplitSeq(text, "\n") {
+		w := strings.Fields(line)
+		switch {
+		case len(w) < 2:
+		case w[0] == "nameserver":
+			i.Nameservers = append(i.Nameservers, w[1])
+		case w[0] == "search" || w[0] == "domain":
+			i.Search = append(i.Search, w[1:]...)
+		}
+	}
 	return nil
 }
 

@@ -37,6 +37,44 @@ type ifaceFacts struct {
 // netFacts holds ifaceFacts by interface name.
 type netFacts map[string]*ifaceFacts
 
+// resolver is the netFacts key of name servers and search domains written
+// for the whole host rather than for an interface (eni puts them on the
+// loopback stanza, sysconfig into /etc/resolv.conf).
+const resolver = "(resolver)"
+
+// attributeResolver moves the host-wide name servers and search domains to
+// the interfaces of want that ask for them: the guest uses them all the
+// same. Entries no interface asks for stay under resolver, so the
+// comparison still reports them.
+func (f netFacts) attributeResolver(want netFacts) {
+	host := f[resolver]
+	if host == nil {
+		return
+	}
+	used := map[string]bool{}
+	for name, w := range want {
+		g := f.iface(name)
+		for _, ns := range w.Nameservers {
+			if slices.Contains(host.Nameservers, ns) {
+				g.Nameservers = append(g.Nameservers, ns)
+				used[ns] = true
+			}
+		}
+		for _, d := range w.Search {
+			if slices.Contains(host.Search, d) {
+				g.Search = append(g.Search, d)
+				used[d] = true
+			}
+		}
+	}
+	host.Nameservers = slices.DeleteFunc(host.Nameservers, func(s string) bool { return used[s] })
+	host.Search = slices.DeleteFunc(host.Search, func(s string) bool { return used[s] })
+	if len(host.Nameservers)+len(host.Search) == 0 {
+		delete(f, resolver)
+	}
+	f.sortAll()
+}
+
 func (f netFacts) iface(name string) *ifaceFacts {
 	if f[name] == nil {
 		f[name] = &ifaceFacts{Options: map[string][]string{}}
@@ -320,7 +358,7 @@ func readENI(f netFacts, files map[string]string) error {
 				return fmt.Errorf("eni: short stanza %q", line)
 			}
 			if w[1] == "lo" {
-				i = nil
+				i = f.iface(resolver)
 				continue
 			}
 			i = f.iface(w[1])
@@ -358,7 +396,7 @@ func readENI(f netFacts, files map[string]string) error {
 	return nil
 }
 
-// eniRoute reads `route add [-A inet6] (default | -net D | -host D)
+// eniRoute reads `route add [-A inet6] (default | -net D | -host D | D)
 // [netmask M] gw G [metric N] || true`.
 func eniRoute(i *ifaceFacts, w []string) error {
 	if len(w) < 2 || w[0] != "route" || w[1] != "add" {
@@ -388,6 +426,11 @@ func eniRoute(i *ifaceFacts, w []string) error {
 			metric = "metric " + next()
 		case "||":
 			k = len(w)
+		default:
+			// IPv6 routes name the destination without -net.
+			if dest == "" {
+				dest = w[k]
+			}
 		}
 	}
 	if netmask != "" {

@@ -249,7 +249,9 @@ func renderUserData(ps *problems, s Spec) (string, sizes) {
 		z.add(Path{"user_data_raw"}, nodeSize(e.value))
 	}
 	if len(root.Content) == 0 {
-		return cloudConfigHeader, z
+		// An empty mapping, not an empty document: `cloud-init schema`
+		// refuses a cloud-config that is not a YAML mapping.
+		return cloudConfigHeader + "{}\n", z
 	}
 	body, err := encodeYAML(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}})
 	if err != nil {
@@ -325,6 +327,9 @@ func renderMetaData(s Spec, instanceID string) (string, error) {
 	return encodeYAML(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{m.Node}})
 }
 
+// defaultRoute4 is the IPv4 default route as every renderer reads it.
+const defaultRoute4 = "0.0.0.0/0"
+
 // EthernetID is the netplan id of interface ifc: its name, or
 // "mac-" and the MAC's hex digits when it is matched by MAC only (16
 // characters, so it cannot collide with a kernel interface name).
@@ -358,18 +363,31 @@ func networkNode(n *Network) *yaml.Node {
 		if len(ifc.Addresses) > 0 {
 			e.put("addresses", strSeq(ifc.Addresses))
 		}
+		// Default gateways in the one form every cloud-init renderer reads
+		// (checked with the real cloud-init, see netconvert_test.go): only
+		// netplan reads "to: default"; cloud-init's own conversion (networkd,
+		// eni, sysconfig, NetworkManager) refuses it, and turns "::/0" into
+		// "::/64". So IPv4 is a route to 0.0.0.0/0 and IPv6 the gateway6
+		// key, which netplan still reads (it only warns that it is
+		// deprecated).
+		if ifc.Gateway6 != "" {
+			e.put("gateway6", str(ifc.Gateway6))
+		}
 		routes := seq()
-		for _, gw := range []string{ifc.Gateway4, ifc.Gateway6} {
-			if gw != "" {
-				r := mapping()
-				r.put("to", str("default"))
-				r.put("via", str(gw))
-				routes.Content = append(routes.Content, r.Node)
-			}
+		if ifc.Gateway4 != "" {
+			r := mapping()
+			r.put("to", str(defaultRoute4))
+			r.put("via", str(ifc.Gateway4))
+			routes.Content = append(routes.Content, r.Node)
 		}
 		for _, rt := range ifc.Routes {
 			r := mapping()
-			r.put("to", str(rt.To))
+			to := rt.To
+			if to == "default" {
+				// Validation refuses an IPv6 default route here.
+				to = defaultRoute4
+			}
+			r.put("to", str(to))
 			r.put("via", str(rt.Via))
 			if rt.Metric != 0 {
 				r.put("metric", integer(rt.Metric))
