@@ -149,7 +149,7 @@ func TestAccCloudinitResource(t *testing.T) {
 						knownvalue.StringExact(cloudinit.EncodingGzipBase64)),
 					expectGuestInfo{
 						addr:      cloudinitAddr,
-						metaWants: []string{"local-hostname: web-01\n", "macaddress: \"00:50:56:01:02:03\"", "to: default"},
+						metaWants: []string{"local-hostname: web-01\n", "macaddress: \"00:50:56:01:02:03\"", "to: \"0.0.0.0/0\""},
 						userWants: []string{"#cloud-config\n", "fqdn: web-01.example.com\n", "name: alice\n"},
 					},
 				},
