@@ -177,8 +177,9 @@ func TestLocateCloudInit(t *testing.T) {
 }
 
 // TestCloudInitSchema runs every golden #cloud-config document (user-data
-// and vendor-data) through `cloud-init schema`, after checking that the
-// command rejects a document that breaks the schema.
+// and vendor-data), and those the fuzz corpus renders, through
+// `cloud-init schema`, after checking that the command rejects a document
+// that breaks the schema.
 func TestCloudInitSchema(t *testing.T) {
 	t.Parallel()
 	bin := requireCloudInit(t)
@@ -190,11 +191,11 @@ func TestCloudInitSchema(t *testing.T) {
 			t.Errorf("cloud-init schema output does not name runcmd:\n%v", err)
 		}
 	})
+	docs := map[string]string{}
 	files, err := filepath.Glob(filepath.Join("testdata", "*-data.golden"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	checked := 0
 	for _, file := range files {
 		if strings.HasSuffix(file, ".meta-data.golden") {
 			continue
@@ -203,18 +204,31 @@ func TestCloudInitSchema(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if classifyRaw(string(b)) != rawCloudConfig {
-			continue // a script or MIME multipart: not a cloud-config
+		docs[filepath.Base(file)] = string(b)
+	}
+	golden := len(docs)
+	// The corpus's raw documents stand for what users bring, valid or not
+	// for a module (raw-anchors gives chef ntp's settings); ceso checks
+	// their keys only. The user-data ceso renders on its own must pass.
+	for _, c := range fuzzCorpus(t) {
+		if p, err := Render(c.spec); err == nil && c.spec.UserDataRaw == "" {
+			docs["fuzz "+c.name+" user-data"] = p.UserData
+		}
+	}
+	checked := 0
+	for name, doc := range docs {
+		if classifyRaw(doc) != rawCloudConfig {
+			continue // a script, MIME multipart or nothing: not a cloud-config
 		}
 		checked++
-		t.Run(filepath.Base(file), func(t *testing.T) {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if err := schemaCheck(t, bin, string(b)); err != nil {
-				t.Errorf("cloud-init schema rejects %s:\n%v", file, err)
+			if err := schemaCheck(t, bin, doc); err != nil {
+				t.Errorf("cloud-init schema rejects %s:\n%v\n%s", name, err, doc)
 			}
 		})
 	}
-	if checked < 6 {
-		t.Errorf("checked %d golden cloud-configs, want at least 6", checked)
+	if golden < 8 || checked < 9 {
+		t.Errorf("found %d golden user-data and vendor-data files, checked %d cloud-configs; want at least 8 and 9", golden, checked)
 	}
 }

@@ -113,8 +113,8 @@ type netConvertCase struct {
 	net      *Network
 }
 
-// netConvertCases are every golden meta-data with a network, and every
-// shape rendered by Render.
+// netConvertCases are every golden meta-data with a network, every fuzz
+// corpus entry that renders one, and every shape, rendered by Render.
 func netConvertCases(t *testing.T) []netConvertCase {
 	t.Helper()
 	specs := map[string]Spec{}
@@ -147,6 +147,11 @@ func netConvertCases(t *testing.T) []netConvertCase {
 	}
 	if len(out) < 4 {
 		t.Fatalf("found %d golden meta-data files with a network, want at least 4", len(out))
+	}
+	for _, c := range fuzzCorpus(t) {
+		if p, err := Render(c.spec); err == nil && c.spec.Network != nil {
+			out = append(out, netConvertCase{name: "fuzz " + c.name, metaData: p.MetaData, net: c.spec.Network})
+		}
 	}
 	for _, s := range networkShapes {
 		p, err := Render(Spec{Hostname: "shape", Network: &s.net})
