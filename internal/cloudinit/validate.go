@@ -465,7 +465,7 @@ func validateRoute(ps *problems, p Path, r Route, prefixes []netip.Prefix, check
 		// guest where it writes the network itself, and refuses "default";
 		// only gateway6 becomes an IPv6 default route everywhere.
 		ps.add(p.at("to"), sumRoute,
-			"An IPv6 default route is written as gateway6 on the interface: cloud-init's networkd, eni, sysconfig and NetworkManager renderers turn a route to %q into ::/64. Set gateway6 = %q instead.", r.To, r.Via)
+			"An IPv6 default route is set with gateway6 on the interface, not in routes: where cloud-init renders the network itself (eni, networkd, sysconfig, NetworkManager), it refuses \"default\" and turns ::/0 into ::/64. Remove this route and set gateway6 = %q.", r.Via)
 		return
 	}
 	if r.Metric < 0 {

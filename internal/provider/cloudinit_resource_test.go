@@ -260,6 +260,10 @@ func TestAccCloudinitResource_validation(t *testing.T) {
 				"Gateway Outside Every Subnet", "gateway4 198.51.100.1 is outside every IPv4 subnet"),
 			step(`
   hostname = "web-01"
+  network  = { interfaces = [{ name = "ens192", addresses = ["2001:db8::10/64"], routes = [{ to = "::/0", via = "2001:db8::1" }] }] }`,
+				"Invalid Route", `set gateway6 = "2001:db8::1"`),
+			step(`
+  hostname = "web-01"
   network  = { interfaces = [{ name = "eth0", dhcp4 = true }, { name = "eth0", dhcp4 = true }] }`,
 				"Duplicate Entry", `Interface "eth0" is already defined at network.interfaces[0]`),
 			step(`
