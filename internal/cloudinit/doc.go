@@ -13,6 +13,14 @@
 //     network configuration in vendor-data and user-data);
 //   - vendor-data: only when raw vendor data is given.
 //
+// Only Ubuntu hands the network configuration to netplan as it is; on the
+// other guests cloud-init converts it with its own code for ifupdown (eni),
+// systemd-networkd, sysconfig or NetworkManager, and that code reads less
+// of netplan v2. So the IPv4 default gateway is a route to 0.0.0.0/0 (not
+// "to: default", which it refuses) and the IPv6 one the gateway6 key (it
+// turns a route to ::/0 into ::/64). The tests check every rendered
+// network with each renderer of the real cloud-init.
+//
 // Every YAML document is produced by go.yaml.in/yaml/v3 from nodes, never by
 // string concatenation, so no user value can add keys. Strings that are not
 // plainly safe are double-quoted, so YAML 1.1 readers (cloud-init uses

@@ -43,7 +43,7 @@ func ExampleRender() {
 	//       addresses:
 	//         - "192.0.2.10/24"
 	//       routes:
-	//         - to: default
+	//         - to: "0.0.0.0/0"
 	//           via: "192.0.2.1"
 	//       nameservers:
 	//         addresses:

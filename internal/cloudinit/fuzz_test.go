@@ -20,28 +20,7 @@ func FuzzRender(f *testing.F) {
 	f.Add("web-01", "bob", "curl", "key: value\n- not a list", "echo 'a: b' # c", "10.0.0.5/8", "10.0.0.1", "", "#cloud-config\npackages: [x]\n", "", false)
 	f.Add("x", "root", "a", "\"quoted\"\t\\", "{{ jinja }}", "", "", "00:50:56:AA:BB:CC", "#cloud-config\n", "#!/bin/sh\n", true)
 	f.Fuzz(func(t *testing.T, hostname, user, pkg, content, cmd, addr, gw, mac, rawUser, rawVendor string, dhcp bool) {
-		spec := Spec{Hostname: hostname, UserDataRaw: rawUser, VendorDataRaw: rawVendor}
-		if user != "" {
-			spec.Users = []User{{Name: user, Groups: []string{user}, Shell: "/bin/sh"}}
-		}
-		if pkg != "" {
-			spec.Packages = []string{pkg}
-		}
-		if content != "" {
-			spec.WriteFiles = []File{{Path: "/etc/fuzz", Content: content}}
-		}
-		if cmd != "" {
-			spec.RunCmd = []string{cmd}
-			spec.BootCmd = []string{cmd}
-		}
-		if addr != "" || mac != "" || gw != "" || dhcp {
-			ifc := Interface{Name: "eth0", MACAddress: mac, DHCP4: dhcp, Gateway4: gw}
-			if addr != "" {
-				ifc.Addresses = []string{addr}
-			}
-			spec.Network = &Network{Interfaces: []Interface{ifc}}
-		}
-
+		spec := fuzzSpec(hostname, user, pkg, content, cmd, addr, gw, mac, rawUser, rawVendor, dhcp)
 		p, err := Render(spec)
 		if err != nil {
 			var ve *ValidationError
@@ -84,7 +63,7 @@ func FuzzRender(f *testing.F) {
 				eth["addresses"] = []any{addr}
 			}
 			if gw != "" {
-				eth["routes"] = []any{map[string]any{"to": "default", "via": gw}}
+				eth["routes"] = []any{map[string]any{"to": "0.0.0.0/0", "via": gw}}
 			}
 			want["network"] = map[string]any{"version": 2, "ethernets": map[string]any{"eth0": eth}}
 		}
@@ -133,4 +112,31 @@ func FuzzRender(f *testing.F) {
 			t.Fatalf("user-data values (-want +got):\n%s\n%s", diff, p.UserData)
 		}
 	})
+}
+
+// fuzzSpec builds the Spec FuzzRender renders from its arguments; the
+// corpus tests (corpus_test.go) build the same specs.
+func fuzzSpec(hostname, user, pkg, content, cmd, addr, gw, mac, rawUser, rawVendor string, dhcp bool) Spec {
+	spec := Spec{Hostname: hostname, UserDataRaw: rawUser, VendorDataRaw: rawVendor}
+	if user != "" {
+		spec.Users = []User{{Name: user, Groups: []string{user}, Shell: "/bin/sh"}}
+	}
+	if pkg != "" {
+		spec.Packages = []string{pkg}
+	}
+	if content != "" {
+		spec.WriteFiles = []File{{Path: "/etc/fuzz", Content: content}}
+	}
+	if cmd != "" {
+		spec.RunCmd = []string{cmd}
+		spec.BootCmd = []string{cmd}
+	}
+	if addr != "" || mac != "" || gw != "" || dhcp {
+		ifc := Interface{Name: "eth0", MACAddress: mac, DHCP4: dhcp, Gateway4: gw}
+		if addr != "" {
+			ifc.Addresses = []string{addr}
+		}
+		spec.Network = &Network{Interfaces: []Interface{ifc}}
+	}
+	return spec
 }

@@ -249,7 +249,9 @@ func renderUserData(ps *problems, s Spec) (string, sizes) {
 		z.add(Path{"user_data_raw"}, nodeSize(e.value))
 	}
 	if len(root.Content) == 0 {
-		return cloudConfigHeader, z
+		// An empty mapping, not an empty document: `cloud-init schema`
+		// refuses a cloud-config that is not a YAML mapping.
+		return cloudConfigHeader + "{}\n", z
 	}
 	body, err := encodeYAML(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}})
 	if err != nil {
@@ -323,84 +325,6 @@ func renderMetaData(s Spec, instanceID string) (string, error) {
 		m.put("network", networkNode(s.Network))
 	}
 	return encodeYAML(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{m.Node}})
-}
-
-// EthernetID is the netplan id of interface ifc: its name, or
-// "mac-" and the MAC's hex digits when it is matched by MAC only (16
-// characters, so it cannot collide with a kernel interface name).
-func EthernetID(ifc Interface) string {
-	if ifc.Name != "" {
-		return ifc.Name
-	}
-	mac, _ := normalizeMAC(ifc.MACAddress)
-	return "mac-" + strings.ReplaceAll(mac, ":", "")
-}
-
-func networkNode(n *Network) *yaml.Node {
-	eths := mapping()
-	for _, ifc := range n.Interfaces {
-		e := mapping()
-		if ifc.MACAddress != "" {
-			mac, _ := normalizeMAC(ifc.MACAddress)
-			match := mapping()
-			match.put("macaddress", str(mac))
-			e.put("match", match.Node)
-			if ifc.Name != "" {
-				e.put("set-name", str(ifc.Name))
-			}
-		}
-		if ifc.DHCP4 {
-			e.put("dhcp4", boolean(true))
-		}
-		if ifc.DHCP6 {
-			e.put("dhcp6", boolean(true))
-		}
-		if len(ifc.Addresses) > 0 {
-			e.put("addresses", strSeq(ifc.Addresses))
-		}
-		routes := seq()
-		for _, gw := range []string{ifc.Gateway4, ifc.Gateway6} {
-			if gw != "" {
-				r := mapping()
-				r.put("to", str("default"))
-				r.put("via", str(gw))
-				routes.Content = append(routes.Content, r.Node)
-			}
-		}
-		for _, rt := range ifc.Routes {
-			r := mapping()
-			r.put("to", str(rt.To))
-			r.put("via", str(rt.Via))
-			if rt.Metric != 0 {
-				r.put("metric", integer(rt.Metric))
-			}
-			if rt.OnLink {
-				r.put("on-link", boolean(true))
-			}
-			routes.Content = append(routes.Content, r.Node)
-		}
-		if len(routes.Content) > 0 {
-			e.put("routes", routes)
-		}
-		if len(ifc.Nameservers) > 0 || len(ifc.SearchDomains) > 0 {
-			ns := mapping()
-			if len(ifc.Nameservers) > 0 {
-				ns.put("addresses", strSeq(ifc.Nameservers))
-			}
-			if len(ifc.SearchDomains) > 0 {
-				ns.put("search", strSeq(ifc.SearchDomains))
-			}
-			e.put("nameservers", ns.Node)
-		}
-		if ifc.MTU != 0 {
-			e.put("mtu", integer(ifc.MTU))
-		}
-		eths.put(EthernetID(ifc), e.Node)
-	}
-	net := mapping()
-	net.put("version", integer(2))
-	net.put("ethernets", eths.Node)
-	return net.Node
 }
 
 // YAML node builders. Every scalar gets an explicit tag and style, so the

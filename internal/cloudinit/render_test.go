@@ -218,6 +218,8 @@ func TestSchemaCheckerCatchesMistakes(t *testing.T) {
 		{"sexagesimal", "#cloud-config\nruncmd: [1:20]\n", false},
 		{"unknown key", "#cloud-config\npackagez: [a]\n", false},
 		{"gateway4", "instance-id: a\nlocal-hostname: b\nnetwork:\n  version: 2\n  ethernets:\n    e:\n      gateway4: \"1.2.3.4\"\n", true},
+		{"to default", "instance-id: a\nlocal-hostname: b\nnetwork:\n  version: 2\n  ethernets:\n    e:\n      routes: [{to: default, via: \"1.2.3.4\"}]\n", true},
+		{"ipv6 default route", "instance-id: a\nlocal-hostname: b\nnetwork:\n  version: 2\n  ethernets:\n    e:\n      routes: [{to: \"::/0\", via: \"2001:db8::1\"}]\n", true},
 		{"unquoted mac", "instance-id: a\nlocal-hostname: b\nnetwork:\n  version: 2\n  ethernets:\n    e:\n      match: {macaddress: 10:50:56:00:00:01}\n", true},
 		{"bad version", "instance-id: a\nlocal-hostname: b\nnetwork:\n  version: 1\n  ethernets: {}\n", true},
 	}

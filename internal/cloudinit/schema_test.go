@@ -221,7 +221,7 @@ func checkNetplan(c *checker, v any) {
 	eths := c.object("network.ethernets", n["ethernets"])
 	for id := range eths {
 		p := "network.ethernets." + id
-		e := c.object(p, eths[id], "match", "set-name", "dhcp4", "dhcp6", "addresses", "routes", "nameservers", "mtu")
+		e := c.object(p, eths[id], "match", "set-name", "dhcp4", "dhcp6", "addresses", "gateway6", "routes", "nameservers", "mtu")
 		for key, val := range e {
 			kp := p + "." + key
 			switch key {
@@ -237,6 +237,12 @@ func checkNetplan(c *checker, v any) {
 					c.fail(kp, "set-name needs match")
 				}
 				c.str(kp, val)
+			case "gateway6":
+				if gw, ok := c.str(kp, val); ok {
+					if a, err := netip.ParseAddr(gw); err != nil || !a.Is6() {
+						c.fail(kp, "not an IPv6 address: %q", gw)
+					}
+				}
 			case "dhcp4", "dhcp6":
 				c.boolean(kp, val)
 			case "addresses":
@@ -249,9 +255,13 @@ func checkNetplan(c *checker, v any) {
 				for i, r := range c.list(kp, val) {
 					rp := fmt.Sprintf("%s[%d]", kp, i)
 					rm := c.object(rp, r, "to", "via", "metric", "on-link")
-					if to, ok := c.str(rp+".to", rm["to"]); ok && to != "default" {
-						if _, err := netip.ParsePrefix(to); err != nil {
+					// cloud-init's own renderers refuse "default" and
+					// turn ::/0 into ::/64 (see netconvert_test.go).
+					if to, ok := c.str(rp+".to", rm["to"]); ok {
+						if pfx, err := netip.ParsePrefix(to); err != nil {
 							c.fail(rp+".to", "not a CIDR: %v", err)
+						} else if pfx.Addr().Is6() && pfx.Bits() == 0 {
+							c.fail(rp+".to", "an IPv6 default route is gateway6")
 						}
 					}
 					if via, ok := c.str(rp+".via", rm["via"]); ok {

@@ -87,12 +87,16 @@ type Interface struct {
 
 // Route is a static route.
 type Route struct {
-	// To is a CIDR or "default".
+	// To is a CIDR, or "default" for the IPv4 default route (rendered as
+	// 0.0.0.0/0). An IPv6 default route is Gateway6: cloud-init's own
+	// renderers turn a route to ::/0 into ::/64.
 	To  string
 	Via string
-	// Metric is 0 for the default.
+	// Metric is 0 for the default. Only netplan applies it: cloud-init
+	// 22.4 drops it when it renders the network itself.
 	Metric int
-	// OnLink accepts a Via outside every subnet of the interface.
+	// OnLink accepts a Via outside every subnet of the interface. Only
+	// netplan applies it, as Metric.
 	OnLink bool
 }
 

@@ -298,7 +298,7 @@ func validateNetwork(ps *problems, n *Network) {
 		if ifc.Gateway6 != "" {
 			if gw6 >= 0 {
 				ps.add(p.at("gateway6"), sumGateway,
-					"network.interfaces[%d] already sets gateway6; a host has one IPv6 default gateway. Use routes (with a metric) on this interface instead.", gw6)
+					"network.interfaces[%d] already sets gateway6; a host has one IPv6 default gateway.", gw6)
 			} else {
 				gw6 = i
 			}
@@ -435,7 +435,7 @@ func validateRoute(ps *problems, p Path, r Route, prefixes []netip.Prefix, check
 	var toV6 *bool
 	switch r.To {
 	case "":
-		ps.add(p.at("to"), sumRequired, "A route needs a destination: a CIDR such as \"10.0.0.0/8\", or \"default\".")
+		ps.add(p.at("to"), sumRequired, "A route needs a destination: a CIDR such as \"10.0.0.0/8\", or \"default\" (IPv4).")
 	case "default":
 	default:
 		pfx, err := netip.ParsePrefix(r.To)
@@ -458,6 +458,14 @@ func validateRoute(ps *problems, p Path, r Route, prefixes []netip.Prefix, check
 		return
 	case toV6 != nil && *toV6 != via.Is6():
 		ps.add(p.at("via"), sumRoute, "to %s and via %s are of different IP families; use a gateway of the same family.", r.To, r.Via)
+		return
+	}
+	if via.Is6() && (r.To == "default" || (toV6 != nil && *toV6 && strings.HasSuffix(r.To, "/0"))) {
+		// cloud-init 22.4 renders an IPv6 route to ::/0 as ::/64 on every
+		// guest where it writes the network itself, and refuses "default";
+		// only gateway6 becomes an IPv6 default route everywhere.
+		ps.add(p.at("to"), sumRoute,
+			"An IPv6 default route is set with gateway6 on the interface, not in routes: where cloud-init renders the network itself (eni, networkd, sysconfig, NetworkManager), it refuses \"default\" and turns ::/0 into ::/64. Remove this route and set gateway6 = %q.", r.Via)
 		return
 	}
 	if r.Metric < 0 {

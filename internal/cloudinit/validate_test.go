@@ -194,6 +194,19 @@ func TestValidate(t *testing.T) {
 			"network.interfaces[0].routes[5].via: Invalid Route",
 			"network.interfaces[0].routes[6].metric: Invalid Route",
 		}},
+		{"ipv6 default route is gateway6", network(Interface{
+			Name: "ens192", Addresses: []string{"2001:db8::10/64"},
+			Routes: []Route{
+				{To: "default", Via: "2001:db8::1"},
+				{To: "::/0", Via: "2001:db8::1"},
+				{To: "0.0.0.0/0", Via: "2001:db8::1"},
+				{To: "::/1", Via: "2001:db8::1"},
+			},
+		}), []string{
+			"network.interfaces[0].routes[0].to: Invalid Route",
+			"network.interfaces[0].routes[1].to: Invalid Route",
+			"network.interfaces[0].routes[2].via: Invalid Route",
+		}},
 		{"dns and mtu", network(Interface{
 			Name: "ens192", DHCP4: true, Addresses: []string{"2001:db8::10/64"},
 			Nameservers: []string{"192.0.2.53", "dns.example.com"}, SearchDomains: []string{"example.com", "bad domain"},
@@ -245,7 +258,7 @@ func TestRawData(t *testing.T) {
 		{
 			name:     "header only",
 			spec:     Spec{Hostname: "a", UserDataRaw: "#cloud-config\n"},
-			userData: "#cloud-config\n",
+			userData: "#cloud-config\n{}\n",
 		},
 		{
 			name:     "multipart alone passes through",

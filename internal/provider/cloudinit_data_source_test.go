@@ -42,7 +42,7 @@ func TestAccCloudinitDataSource(t *testing.T) {
 					statecheck.ExpectKnownValue("data.ceso_cloudinit.v6", tfjsonpath.New("guestinfo"), knownvalue.MapSizeExact(6)),
 					expectGuestInfo{
 						addr:      "data.ceso_cloudinit.v6",
-						metaWants: []string{"local-hostname: v6-01\n", "via: \"fe80::1\""},
+						metaWants: []string{"local-hostname: v6-01\n", "gateway6: \"fe80::1\""},
 						userWants: []string{"timezone: UTC\n"},
 					},
 					// The data source and the resource render the same payload.

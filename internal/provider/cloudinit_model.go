@@ -357,10 +357,10 @@ func cloudinitSchema() schema.Schema {
 								Optional:            true,
 								MarkdownDescription: "Static routes.",
 								NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-									"to":      schema.StringAttribute{Required: true, MarkdownDescription: "Destination CIDR, or `default`."},
+									"to":      schema.StringAttribute{Required: true, MarkdownDescription: "Destination CIDR, or `default` for an IPv4 default route (an IPv6 default route is `gateway6`)."},
 									"via":     schema.StringAttribute{Required: true, MarkdownDescription: "Gateway address; inside one of the interface's subnets unless `on_link` is set."},
-									"metric":  schema.Int64Attribute{Optional: true, MarkdownDescription: "Route metric."},
-									"on_link": optBool("The gateway is reachable on the link although it is outside every subnet."),
+									"metric":  schema.Int64Attribute{Optional: true, MarkdownDescription: "Route metric. Only guests where netplan renders the network (Ubuntu) apply it: cloud-init 22.4's other renderers drop it."},
+									"on_link": optBool("The gateway is reachable on the link although it is outside every subnet. Only guests where netplan renders the network (Ubuntu) apply it: cloud-init 22.4's other renderers drop it."),
 								}},
 							},
 							"mtu": schema.Int64Attribute{Optional: true, MarkdownDescription: "MTU, between 576 and 9216 (at least 1280 with IPv6)."},

@@ -149,7 +149,7 @@ func TestAccCloudinitResource(t *testing.T) {
 						knownvalue.StringExact(cloudinit.EncodingGzipBase64)),
 					expectGuestInfo{
 						addr:      cloudinitAddr,
-						metaWants: []string{"local-hostname: web-01\n", "macaddress: \"00:50:56:01:02:03\"", "to: default"},
+						metaWants: []string{"local-hostname: web-01\n", "macaddress: \"00:50:56:01:02:03\"", "to: \"0.0.0.0/0\""},
 						userWants: []string{"#cloud-config\n", "fqdn: web-01.example.com\n", "name: alice\n"},
 					},
 				},
@@ -258,6 +258,10 @@ func TestAccCloudinitResource_validation(t *testing.T) {
   hostname = "web-01"
   network  = { interfaces = [{ name = "ens192", addresses = ["192.0.2.10/24"], gateway4 = "198.51.100.1" }] }`,
 				"Gateway Outside Every Subnet", "gateway4 198.51.100.1 is outside every IPv4 subnet"),
+			step(`
+  hostname = "web-01"
+  network  = { interfaces = [{ name = "ens192", addresses = ["2001:db8::10/64"], routes = [{ to = "::/0", via = "2001:db8::1" }] }] }`,
+				"Invalid Route", `set gateway6 = "2001:db8::1"`),
 			step(`
   hostname = "web-01"
   network  = { interfaces = [{ name = "eth0", dhcp4 = true }, { name = "eth0", dhcp4 = true }] }`,
