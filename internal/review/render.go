@@ -1,0 +1,91 @@
+package review
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
+)
+
+// WriteJSON prints the report for CI: the same data as the page.
+func (rep *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+// WriteText prints the one page for the approver.
+func (rep *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Review of %s\n", orNone(rep.Plan))
+	fmt.Fprintf(&b, "%d ceso change(s)", len(rep.Changes))
+	if rep.OtherChanges > 0 {
+		fmt.Fprintf(&b, "; %d change(s) of other providers, not reviewed here", rep.OtherChanges)
+	}
+	b.WriteString(".\n")
+	for _, e := range Effects() {
+		rep.writeGroup(&b, e)
+	}
+	b.WriteString("\n")
+	if rep.Grant == nil {
+		b.WriteString("Mode needed: none (nothing changes on a host).\n")
+	} else {
+		g := rep.Grant
+		fmt.Fprintf(&b, "Highest mode needed: %s", g.Mode)
+		if g.Mode > policy.DefaultMode {
+			fmt.Fprintf(&b, " (in %s mode, these changes need an elevation grant)", policy.DefaultMode)
+		}
+		b.WriteString("\n")
+		fmt.Fprintf(&b, "Grant that covers this plan (mode %s, scope %s):\n  %s\n", g.Mode, orNone(strings.Join(g.Scope, ",")), g.Recommended)
+		if g.Recommended == g.Command {
+			fmt.Fprintf(&b, "Bound to this plan, once grant issue accepts --plan:\n  %s\n", g.PlanCommand)
+		} else {
+			fmt.Fprintf(&b, "By mode and scope instead:\n  %s\n", g.Command)
+		}
+	}
+	fmt.Fprintf(&b, "Policy: %s\n", rep.Policy)
+	if len(rep.Warnings) > 0 {
+		b.WriteString("\nWarnings: the apply will refuse or fail\n")
+		for _, w := range rep.Warnings {
+			fmt.Fprintf(&b, "  ! %s\n", w)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (rep *Report) writeGroup(b *strings.Builder, e Effect) {
+	var lines []string
+	for _, c := range rep.Changes {
+		for _, it := range c.Items {
+			if it.Effect != e {
+				continue
+			}
+			obj := c.ObjectKind + " " + quoteOr(c.Object, "(known after apply)")
+			if len(c.Also) > 0 {
+				obj += " (now " + strings.Join(c.Also, ", ") + ")"
+			}
+			line := fmt.Sprintf("  %s  %s  on %s  [%s: %s]", c.Address, obj, orNone(c.Host), it.Action, it.Mode)
+			if c.Host == "" {
+				line = fmt.Sprintf("  %s  %s  on CESO_HOST  [%s: %s]", c.Address, obj, it.Action, it.Mode)
+			}
+			if it.Detail != "" {
+				line += "\n      " + it.Detail
+			}
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n%s (%d)\n%s\n", e.Title(), len(lines), strings.Join(lines, "\n"))
+}
+
+func quoteOr(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return fmt.Sprintf("%q", s)
+}

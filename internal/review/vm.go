@@ -1,0 +1,307 @@
+package review
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
+)
+
+// readOnly are attributes the host reports; a change of them is a result,
+// not something the approver approves.
+var readOnly = map[string]bool{
+	"id": true, "uuid": true, "bios_uuid": true, "moid": true, "path": true, "ip_addresses": true, "default_ip": true,
+	"mac_addresses": true, "tools_status": true, "is_template": true, "timeouts": true,
+	"vm_name": true, "time": true, "manifest_path": true, "status": true, "size_bytes": true, "files": true, "quiesced": true,
+	"user_data": true, "meta_data": true, "vendor_data": true, "guestinfo_hash": true, "instance_id": true,
+}
+
+// sensitive attributes are named, never shown.
+var sensitive = map[string]bool{"guestinfo": true, "password": true}
+
+// changedAttrs lists the attributes an update changes, with the old and new
+// value for scalars: "memory_mb 1024 → 2048".
+func changedAttrs(rc *resourceChange) string {
+	before, after, unknown := rc.Change.Before, rc.Change.After, rc.Change.AfterUnknown
+	var out []string
+	keys := make([]string, 0, len(after))
+	for k := range after {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if readOnly[k] || k == "disk" || k == "network_interface" {
+			continue
+		}
+		if u, _ := unknown[k].(bool); u {
+			out = append(out, k+" (known after apply)")
+			continue
+		}
+		b, a := before[k], after[k]
+		if reflect.DeepEqual(b, a) {
+			continue
+		}
+		out = append(out, describe(k, b, a))
+	}
+	for _, k := range []string{"disk", "network_interface"} {
+		if !reflect.DeepEqual(before[k], after[k]) && after[k] != nil {
+			out = append(out, k+" changed")
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func describe(k string, b, a any) string {
+	if sensitive[k] {
+		return k + " (sensitive)"
+	}
+	switch a.(type) {
+	case map[string]any, []any:
+		return k
+	}
+	return fmt.Sprintf("%s %s → %s", k, show(b), show(a))
+}
+
+func show(v any) string {
+	if v == nil {
+		return "null"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// coldChanges lists the changes the VM must be powered off for while it
+// runs, by the same rules the update itself follows: CPU or memory without
+// hot-add (or going down), cores per socket, the hot-add flags, guest OS,
+// a hardware upgrade, adding or removing a CD-ROM drive or an IDE disk.
+func coldChanges(before, after map[string]any) []string {
+	var out []string
+	changed := func(k string) bool {
+		a, ok := after[k]
+		return ok && a != nil && !reflect.DeepEqual(before[k], a)
+	}
+	num := func(m map[string]any, k string) float64 { f, _ := m[k].(float64); return f }
+	flag := func(m map[string]any, k string) bool { b, _ := m[k].(bool); return b }
+	if changed("cpus") && (!flag(before, "cpu_hot_add") || num(after, "cpus") < num(before, "cpus")) {
+		out = append(out, "cpus")
+	}
+	if changed("memory_mb") && (!flag(before, "memory_hot_add") || num(after, "memory_mb") < num(before, "memory_mb")) {
+		out = append(out, "memory_mb")
+	}
+	for _, k := range []string{"cores_per_socket", "cpu_hot_add", "memory_hot_add", "guest_id"} {
+		if changed(k) {
+			out = append(out, k)
+		}
+	}
+	if changed("hardware_version") && num(after, "hardware_version") > num(before, "hardware_version") {
+		out = append(out, "hardware_version")
+	}
+	if changed("cdrom") {
+		b, _ := before["cdrom"].(string)
+		a, _ := after["cdrom"].(string)
+		if b == "" || a == "" {
+			out = append(out, "cdrom")
+		}
+	}
+	for _, d := range diskDiff(before, after).ide {
+		out = append(out, "IDE disk "+d)
+	}
+	return out
+}
+
+type disk struct {
+	slot, path, label string
+	keep              bool
+}
+
+type diskChanges struct {
+	deleted, kept []disk
+	ide           []string // IDE slots added or removed
+}
+
+// diskDiff finds the disks an update removes, by identity: the controller
+// family and unit number. A planned disk whose unit number is not set is
+// the existing disk at its position, as the update matches it.
+func diskDiff(before, after map[string]any) diskChanges {
+	var res diskChanges
+	bl, _ := before["disk"].([]any)
+	al, ok := after["disk"].([]any)
+	if !ok || after["disk"] == nil {
+		return res // no disk blocks: ceso leaves the disks alone
+	}
+	slotOf := func(v any) (string, bool) {
+		m, _ := v.(map[string]any)
+		ctl, _ := m["controller_type"].(string)
+		unit, ok := m["unit_number"].(float64)
+		if ctl == "" {
+			ctl = "scsi"
+		}
+		return fmt.Sprintf("%s:%d", ctl, int(unit)), ok
+	}
+	have := map[string]bool{}
+	for i, v := range al {
+		s, ok := slotOf(v)
+		if !ok && i < len(bl) {
+			s, ok = slotOf(bl[i])
+		}
+		if ok {
+			have[s] = true
+			if strings.HasPrefix(s, "ide:") && !slices.ContainsFunc(bl, func(b any) bool { bs, _ := slotOf(b); return bs == s }) {
+				res.ide = append(res.ide, s+" added")
+			}
+		}
+	}
+	for _, v := range bl {
+		s, _ := slotOf(v)
+		if have[s] {
+			continue
+		}
+		m, _ := v.(map[string]any)
+		d := disk{slot: s}
+		d.path, _ = m["path"].(string)
+		d.label, _ = m["label"].(string)
+		d.keep, _ = m["keep_on_remove"].(bool)
+		if d.keep {
+			res.kept = append(res.kept, d)
+		} else {
+			res.deleted = append(res.deleted, d)
+		}
+		if strings.HasPrefix(s, "ide:") {
+			res.ide = append(res.ide, s+" removed")
+		}
+	}
+	return res
+}
+
+func (d disk) String() string {
+	name := d.label
+	if name == "" {
+		name = "disk " + d.slot
+	}
+	if d.path != "" {
+		return name + " (" + d.path + ")"
+	}
+	return name
+}
+
+func (x *index) reviewVM(rc *resourceChange, c *Change) []string {
+	ch := &rc.Change
+	c.ObjectKind = "VM"
+	c.Object = firstStr(ch.After, ch.Before, "name")
+	switch kind(ch.Actions) {
+	case "create":
+		c.add(Created, policy.ActionCreate, vmSource(ch.After))
+	case "delete":
+		c.add(Destroyed, policy.ActionDelete, "the VM and its disk files are deleted"+keptOnDelete(ch.Before))
+	case "replace":
+		c.add(Destroyed, policy.ActionReplace, "replaced: "+replacePaths(rc)+"; the old VM and its disk files are deleted"+keptOnDelete(ch.Before)+"; the new one is "+vmSource(ch.After))
+	case "update":
+		return x.reviewVMUpdate(rc, c)
+	}
+	return nil
+}
+
+func (x *index) reviewVMUpdate(rc *resourceChange, c *Change) []string {
+	before, after := rc.Change.Before, rc.Change.After
+	if old, ok := str(before, "name"); ok && old != c.Object {
+		c.Also = append(c.Also, old) // the guard checks the VM as it is named now
+	}
+	c.add(ChangedInPlace, policy.ActionUpdate, changedAttrs(rc))
+	power, _ := before["power_state"].(string)
+	want, _ := after["power_state"].(string)
+	var warns []string
+	if power == "on" && want == "off" {
+		if forced, _ := after["force_power_off"].(bool); forced {
+			c.add(ForcedPowerOff, policy.ActionPowerOffForced, "hard power-off if the guest does not shut down within shutdown_timeout")
+		}
+	}
+	cold := coldChanges(before, after)
+	if power == "suspended" && len(cold) == 0 {
+		cold = []string{"any change (the VM is suspended)"}
+	}
+	if len(cold) > 0 && power != "off" && want != "off" {
+		if allowed, _ := after["allow_power_cycle"].(bool); allowed {
+			c.add(PowerCycled, policy.ActionUpdate, "shut down and powered on for "+strings.Join(cold, ", "))
+		} else {
+			warns = append(warns, fmt.Sprintf("%s (VM %q): %s needs the VM powered off, it is %s, and allow_power_cycle is false: the apply will fail. "+
+				"Set allow_power_cycle = true, or power the VM off first.", rc.Address, c.Object, strings.Join(cold, ", "), power))
+		}
+	}
+	dd := diskDiff(before, after)
+	for _, d := range dd.deleted {
+		c.add(FilesDeleted, policy.ActionUpdate, d.String()+" is removed and its files deleted")
+	}
+	for _, d := range dd.kept {
+		c.Items[0].Detail = joinNonEmpty(c.Items[0].Detail, d.String()+" detached, files kept (keep_on_remove)")
+	}
+	return warns
+}
+
+// vmSource says what a new VM starts from.
+func vmSource(after map[string]any) string {
+	if b, ok := str(after, "backup"); ok {
+		return "restored from backup " + b
+	}
+	if t, ok := str(after, "template"); ok {
+		return "copied from template " + t
+	}
+	if after != nil && after["template"] == nil && after["backup"] == nil {
+		return "an empty VM"
+	}
+	return "from a source known only at apply"
+}
+
+func keptOnDelete(before map[string]any) string {
+	var kept []string
+	bl, _ := before["disk"].([]any)
+	for _, v := range bl {
+		m, _ := v.(map[string]any)
+		if k, _ := m["keep_on_remove"].(bool); k {
+			p, _ := m["path"].(string)
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) == 0 {
+		return ""
+	}
+	return " (except the files of " + strings.Join(kept, ", ") + ", kept by keep_on_remove)"
+}
+
+func (x *index) reviewBackup(rc *resourceChange, c *Change) {
+	ch := &rc.Change
+	c.ObjectKind = "VM"
+	if n, ok := str(ch.Before, "vm_name"); ok {
+		c.Object = n
+	} else {
+		c.Object = x.vmName(rc, ch.After, "vm")
+	}
+	dest := firstStr(ch.After, ch.Before, "destination")
+	remove := func() {
+		if retain, _ := ch.Before["retain_on_destroy"].(bool); retain {
+			c.add(Destroyed, policy.ActionDiscard, "forgotten by Terraform; the backup folder stays (retain_on_destroy)")
+			return
+		}
+		where, _ := str(ch.Before, "path")
+		c.add(Destroyed, policy.ActionBackupDelete, joinNonEmpty("the backup folder "+where+" is deleted"))
+	}
+	create := func() {
+		c.add(Created, policy.ActionCreate, "a new backup in "+dest)
+		if keep, _ := ch.After["keep"].(float64); keep > 0 {
+			c.add(BackupsPruned, policy.ActionCreate, fmt.Sprintf("after it succeeds, only the %d newest complete backups of the VM in %s are kept; older ones are deleted", int(keep), dest))
+		}
+	}
+	switch kind(ch.Actions) {
+	case "create":
+		create()
+	case "delete":
+		remove()
+	case "replace":
+		remove()
+		create()
+	case "update":
+		c.add(ChangedInPlace, policy.ActionUpdate, changedAttrs(rc))
+	}
+}
