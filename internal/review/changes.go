@@ -125,7 +125,7 @@ func (x *index) vmName(rc *resourceChange, vals map[string]any, attr string) str
 	if rc.ModuleAddress != "" {
 		prefix = rc.ModuleAddress + "."
 	}
-	for _, ref := range c.Expressions[attr].References {
+	for _, ref := range c.expr(attr).References {
 		if other, ok := x.byAddr[prefix+ref]; ok && other.Type == "ceso_vm" {
 			if n, ok := str(other.Change.After, "name"); ok {
 				return n

@@ -85,11 +85,20 @@ type moduleCall struct {
 }
 
 type configResource struct {
-	Address           string                `json:"address"`
-	Mode              string                `json:"mode"`
-	Type              string                `json:"type"`
-	ProviderConfigKey string                `json:"provider_config_key"`
-	Expressions       map[string]expression `json:"expressions"`
+	Address           string `json:"address"`
+	Mode              string `json:"mode"`
+	Type              string `json:"type"`
+	ProviderConfigKey string `json:"provider_config_key"`
+	// Expressions holds an expression per attribute, or a list of them per
+	// nested block; expr decodes the attribute ones on demand.
+	Expressions map[string]json.RawMessage `json:"expressions"`
+}
+
+// expr is the expression of one attribute (zero for a block or when unset).
+func (c configResource) expr(name string) expression {
+	var e expression
+	_ = json.Unmarshal(c.Expressions[name], &e)
+	return e
 }
 
 // maxPlanBytes bounds what a review reads: a plan of thousands of VMs is a

@@ -25,8 +25,12 @@ func (rep *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "; %d change(s) of other providers, not reviewed here", rep.OtherChanges)
 	}
 	b.WriteString(".\n")
+	host, one := rep.oneHost()
+	if one {
+		fmt.Fprintf(&b, "Host: %s\n", hostOrEnv(host))
+	}
 	for _, e := range Effects() {
-		rep.writeGroup(&b, e)
+		rep.writeGroup(&b, e, one)
 	}
 	b.WriteString("\n")
 	if rep.Grant == nil {
@@ -35,7 +39,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 		g := rep.Grant
 		fmt.Fprintf(&b, "Highest mode needed: %s", g.Mode)
 		if g.Mode > policy.DefaultMode {
-			fmt.Fprintf(&b, " (in %s mode, these changes need an elevation grant)", policy.DefaultMode)
+			fmt.Fprintf(&b, " (%s mode runs it only with an elevation grant)", policy.DefaultMode)
 		}
 		b.WriteString("\n")
 		fmt.Fprintf(&b, "Grant that covers this plan (mode %s, scope %s):\n  %s\n", g.Mode, orNone(strings.Join(g.Scope, ",")), g.Recommended)
@@ -56,7 +60,30 @@ func (rep *Report) WriteText(w io.Writer) error {
 	return err
 }
 
-func (rep *Report) writeGroup(b *strings.Builder, e Effect) {
+// oneHost reports whether every change goes to the same host, which the
+// page then names once.
+func (rep *Report) oneHost() (string, bool) {
+	if len(rep.Changes) == 0 {
+		return "", false
+	}
+	h := rep.Changes[0].Host
+	for _, c := range rep.Changes[1:] {
+		if c.Host != h {
+			return "", false
+		}
+	}
+	return h, true
+}
+
+// hostOrEnv names the host; a plan does not record CESO_HOST.
+func hostOrEnv(h string) string {
+	if h == "" {
+		return "from CESO_HOST at apply (not in the configuration)"
+	}
+	return h
+}
+
+func (rep *Report) writeGroup(b *strings.Builder, e Effect, oneHost bool) {
 	var lines []string
 	for _, c := range rep.Changes {
 		for _, it := range c.Items {
@@ -67,9 +94,9 @@ func (rep *Report) writeGroup(b *strings.Builder, e Effect) {
 			if len(c.Also) > 0 {
 				obj += " (now " + strings.Join(c.Also, ", ") + ")"
 			}
-			line := fmt.Sprintf("  %s  %s  on %s  [%s: %s]", c.Address, obj, orNone(c.Host), it.Action, it.Mode)
-			if c.Host == "" {
-				line = fmt.Sprintf("  %s  %s  on CESO_HOST  [%s: %s]", c.Address, obj, it.Action, it.Mode)
+			line := fmt.Sprintf("  %s  %s  needs %s (%s)", c.Address, obj, it.Mode, it.Action)
+			if !oneHost {
+				line += "  on " + hostOrEnv(c.Host)
 			}
 			if it.Detail != "" {
 				line += "\n      " + it.Detail

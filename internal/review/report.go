@@ -44,7 +44,7 @@ func (e Effect) Title() string {
 	case ChangedInPlace:
 		return "Changed in place"
 	case PowerCycled:
-		return "Power-cycled (guest shut down and powered on)"
+		return "Power-cycled"
 	case ForcedPowerOff:
 		return "Forced power-off"
 	case Destroyed:
@@ -225,10 +225,10 @@ func (rep *Report) policy(opts Options) {
 	}
 	switch need := rep.Grant.Mode; {
 	case need > pol.MaxMode:
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("This plan needs %s mode; %s allows at most %s and trusts no approver key, "+
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("This plan needs %s mode; the %s allows at most %s and trusts no approver key, "+
 			"so the apply will refuse those changes whatever grant is issued.", need, pol.Source(), pol.MaxMode))
 	case need > policy.DefaultMode:
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("This plan needs %s mode, and %s trusts no approver key, so no grant is accepted: "+
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("This plan needs %s mode, and no approver key is trusted (%s), so no grant is accepted: "+
 			"the apply runs those changes only with mode = \"%s\" (or CESO_MODE=%s).", need, pol.Source(), need, need))
 	}
 }

@@ -47,8 +47,15 @@ func changedAttrs(rc *resourceChange) string {
 		out = append(out, describe(k, b, a))
 	}
 	for _, k := range []string{"disk", "network_interface"} {
-		if !reflect.DeepEqual(before[k], after[k]) && after[k] != nil {
-			out = append(out, k+" changed")
+		if reflect.DeepEqual(before[k], after[k]) || after[k] == nil {
+			continue
+		}
+		bl, _ := before[k].([]any)
+		al, _ := after[k].([]any)
+		if len(bl) == len(al) {
+			out = append(out, k+" blocks changed")
+		} else {
+			out = append(out, fmt.Sprintf("%s blocks %d → %d", k, len(bl), len(al)))
 		}
 	}
 	return strings.Join(out, ", ")
@@ -58,8 +65,27 @@ func describe(k string, b, a any) string {
 	if sensitive[k] {
 		return k + " (sensitive)"
 	}
-	switch a.(type) {
-	case map[string]any, []any:
+	switch av := a.(type) {
+	case map[string]any:
+		bv, _ := b.(map[string]any)
+		keys := make([]string, 0, len(av)+len(bv))
+		for mk := range av {
+			keys = append(keys, mk)
+		}
+		for mk := range bv {
+			if _, ok := av[mk]; !ok {
+				keys = append(keys, mk)
+			}
+		}
+		slices.Sort(keys)
+		var parts []string
+		for _, mk := range keys {
+			if old, nw := bv[mk], av[mk]; !reflect.DeepEqual(old, nw) {
+				parts = append(parts, fmt.Sprintf("%s[%q] %s → %s", k, mk, show(old), show(nw)))
+			}
+		}
+		return strings.Join(parts, ", ")
+	case []any:
 		return k
 	}
 	return fmt.Sprintf("%s %s → %s", k, show(b), show(a))
