@@ -3,6 +3,7 @@ package review
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
@@ -71,14 +72,38 @@ func (x *index) configOf(rc *resourceChange) (configResource, bool) {
 	return c, ok
 }
 
-// host is the endpoint of the provider configuration a resource uses: the
-// host attribute's constant, or the variable it names. Empty when the host
-// comes from CESO_HOST, which the plan does not record.
+// host is the endpoint of the provider configuration a resource uses.
+// Empty when the host comes from CESO_HOST, which the plan does not record.
 func (x *index) host(rc *resourceChange) string {
-	key := "ceso"
+	return x.providerAttr(x.providerKey(rc), "host")
+}
+
+// providerKey names the provider configuration a resource uses; a deleted
+// resource has no configuration left and uses the default one.
+func (x *index) providerKey(rc *resourceChange) string {
 	if c, ok := x.configOf(rc); ok && c.ProviderConfigKey != "" {
-		key = c.ProviderConfigKey
+		return c.ProviderConfigKey
 	}
+	return "ceso"
+}
+
+// modes lists the mode words the ceso provider blocks set as constants.
+func (x *index) modes() []string {
+	var out []string
+	for key := range x.p.Configuration.ProviderConfig {
+		if pc := x.p.Configuration.ProviderConfig[key]; pc.Name == "ceso" {
+			if m := x.providerAttr(key, "mode"); m != "" {
+				out = append(out, m)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// providerAttr is a string attribute of a provider block: its constant, or
+// the value of the variable it names; "" when neither is in the plan.
+func (x *index) providerAttr(key, attr string) string {
 	pc, ok := x.p.Configuration.ProviderConfig[key]
 	if !ok {
 		// A module's provider keys are prefixed with the module ("mod:ceso").
@@ -89,7 +114,7 @@ func (x *index) host(rc *resourceChange) string {
 	if !ok {
 		return ""
 	}
-	e, ok := pc.Expressions["host"]
+	e, ok := pc.Expressions[attr]
 	if !ok {
 		return ""
 	}

@@ -155,8 +155,8 @@ func Build(r io.Reader, opts Options) (*Report, error) {
 		rep.Changes = append(rep.Changes, c)
 		rep.Warnings = append(rep.Warnings, warns...)
 	}
-	rep.grant(opts)
-	rep.policy(opts)
+	rep.coverWithGrant(opts)
+	rep.checkPolicy(opts, x.modes())
 	return rep, nil
 }
 
@@ -178,7 +178,7 @@ func isCeso(rc *resourceChange) bool {
 
 // grant works out the grant that covers every change: the highest mode
 // any change needs, and every object any change touches.
-func (rep *Report) grant(opts Options) {
+func (rep *Report) coverWithGrant(opts Options) {
 	hi := policy.Mode(0)
 	var scope []string
 	for _, c := range rep.Changes {
@@ -203,9 +203,10 @@ func (rep *Report) grant(opts Options) {
 	rep.Grant = GrantCommands(opts.PlanPath, hi, scope, opts.PlanBound)
 }
 
-// policy states which policy applies and warns about changes it refuses
-// whatever grant is issued.
-func (rep *Report) policy(opts Options) {
+// checkPolicy states which policy applies and warns about changes it
+// refuses whatever grant is issued. modes are the mode words provider blocks
+// set in the configuration.
+func (rep *Report) checkPolicy(opts Options, modes []string) {
 	if opts.PolicyErr != nil {
 		rep.Policy = "unreadable"
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("The policy cannot be read (%v): the provider refuses to start until it is fixed.", opts.PolicyErr))
@@ -223,7 +224,15 @@ func (rep *Report) policy(opts Options) {
 	if rep.Grant == nil || len(keys) > 0 {
 		return // with a trusted key, a grant lifts any ceiling
 	}
-	switch need := rep.Grant.Mode; {
+	need := rep.Grant.Mode
+	for _, word := range modes {
+		if m, err := policy.ParseMode(word); err == nil && m < need && m <= pol.MaxMode {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("The provider block sets mode = %q, below the %s this plan needs, and no approver key is trusted (%s), "+
+				"so no grant can lift it: the apply will refuse those changes.", word, need, pol.Source()))
+			return
+		}
+	}
+	switch {
 	case need > pol.MaxMode:
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("This plan needs %s mode; the %s allows at most %s and trusts no approver key, "+
 			"so the apply will refuse those changes whatever grant is issued.", need, pol.Source(), pol.MaxMode))

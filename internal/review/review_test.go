@@ -147,6 +147,18 @@ func TestEffects(t *testing.T) {
 				vm("a", "disk", []any{disk(1, "[ds] a/a_1.vmdk", false)})),
 			want: []effectLine{{"ceso_vm.a", ChangedInPlace, policy.Standard}, {"ceso_vm.a", FilesDeleted, policy.Standard}},
 		},
+		"suspending with force_power_off may force a power-off too": {
+			change: rc("ceso_vm.a", []string{"update"}, vm("a"), vm("a", "power_state", "suspended", "force_power_off", true)),
+			want:   []effectLine{{"ceso_vm.a", ChangedInPlace, policy.Standard}, {"ceso_vm.a", ForcedPowerOff, policy.Unrestricted}},
+		},
+		"a suspended VM is cycled for a change on the VM": {
+			change: rc("ceso_vm.a", []string{"update"}, vm("a", "power_state", "suspended"), vm("a", "power_state", "suspended", "allow_power_cycle", true, "guest_id", "x")),
+			want:   []effectLine{{"ceso_vm.a", ChangedInPlace, policy.Standard}, {"ceso_vm.a", PowerCycled, policy.Standard}},
+		},
+		"a suspended VM is not cycled for a provider setting": {
+			change: rc("ceso_vm.a", []string{"update"}, vm("a", "power_state", "suspended"), vm("a", "power_state", "suspended", "shutdown_timeout", "5m")),
+			want:   []effectLine{{"ceso_vm.a", ChangedInPlace, policy.Standard}},
+		},
 		"a removed disk with keep_on_remove is detached, no files deleted": {
 			change: rc("ceso_vm.a", []string{"update"},
 				vm("a", "disk", []any{disk(0, "[ds] a/a.vmdk", false), disk(1, "[ds] a/a_1.vmdk", true)}),
@@ -255,6 +267,22 @@ func TestPolicyWarnings(t *testing.T) {
 				t.Errorf("warnings = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// A provider block that asks for less than the plan needs, with no
+// approver to lift it, is refused at apply.
+func TestProviderModeWarning(t *testing.T) {
+	t.Parallel()
+	p := planOf(rc("ceso_vm.a", []string{"create"}, nil, vm("a")))
+	p["configuration"].(map[string]any)["provider_config"].(map[string]any)["ceso"].(map[string]any)["expressions"].(map[string]any)["mode"] =
+		map[string]any{"constant_value": "restricted"}
+	got := strings.Join(build(t, p, Options{}).Warnings, "\n")
+	if !strings.Contains(got, `The provider block sets mode = "restricted", below the standard this plan needs`) {
+		t.Errorf("warnings = %q", got)
+	}
+	if got := build(t, p, Options{Policy: alicePolicy}).Warnings; len(got) != 0 {
+		t.Errorf("with a trusted approver a grant lifts it; warnings = %q", got)
 	}
 }
 

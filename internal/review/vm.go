@@ -99,6 +99,23 @@ func show(v any) string {
 	return string(b)
 }
 
+// providerOnly are attributes that steer the provider and change nothing
+// on the VM by themselves.
+var providerOnly = map[string]bool{
+	"allow_power_cycle": true, "force_power_off": true, "shutdown_timeout": true, "wait_for_ip": true,
+	"cloudinit_update": true, "timeouts": true, "power_state": true,
+}
+
+// hostChanges reports whether an update changes anything on the VM itself.
+func hostChanges(before, after map[string]any) bool {
+	for k, a := range after {
+		if !readOnly[k] && !providerOnly[k] && a != nil && !reflect.DeepEqual(before[k], a) {
+			return true
+		}
+	}
+	return false
+}
+
 // coldChanges lists the changes the VM must be powered off for while it
 // runs, by the same rules the update itself follows: CPU or memory without
 // hot-add (or going down), cores per socket, the hot-add flags, guest OS,
@@ -239,13 +256,13 @@ func (x *index) reviewVMUpdate(rc *resourceChange, c *Change) []string {
 	power, _ := before["power_state"].(string)
 	want, _ := after["power_state"].(string)
 	var warns []string
-	if power == "on" && want == "off" {
+	if power == "on" && want != "on" && want != "" {
 		if forced, _ := after["force_power_off"].(bool); forced {
 			c.add(ForcedPowerOff, policy.ActionPowerOffForced, "hard power-off if the guest does not shut down within shutdown_timeout")
 		}
 	}
 	cold := coldChanges(before, after)
-	if power == "suspended" && len(cold) == 0 {
+	if power == "suspended" && len(cold) == 0 && hostChanges(before, after) {
 		cold = []string{"any change (the VM is suspended)"}
 	}
 	if len(cold) > 0 && power != "off" && want != "off" {
