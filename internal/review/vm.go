@@ -222,4 +222,3 @@ func keptOnDelete(before map[string]any) string {
 	}
 	return " (except the files of " + strings.Join(kept, ", ") + ", kept by keep_on_remove)"
 }
-
