@@ -36,7 +36,8 @@ func GrantCommands(planPath string, mode policy.Mode, scope []string, planBound 
 func shellQuote(s string) string {
 	safe := s != ""
 	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.,/:@+=", r)) {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		if !letter && !strings.ContainsRune("-_.,/:@+=", r) {
 			safe = false
 			break
 		}

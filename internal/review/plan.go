@@ -118,7 +118,7 @@ func parsePlan(r io.Reader) (*planJSON, error) {
 	}
 	var p planJSON
 	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("not plan JSON (%v); make it with: terraform show -json PLANFILE > plan.json", err)
+		return nil, fmt.Errorf("not plan JSON (%w); make it with: terraform show -json PLANFILE > plan.json", err)
 	}
 	if p.FormatVersion == "" || p.PlannedValues == nil && p.ResourceChanges == nil && !p.Errored {
 		return nil, fmt.Errorf("not the JSON of a plan (a state, or something else); make it with: terraform show -json PLANFILE > plan.json")

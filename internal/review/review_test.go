@@ -3,6 +3,7 @@ package review
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,11 +100,26 @@ func effectsOf(rep *Report) []effectLine {
 	return out
 }
 
+// vm is a VM's values: a running VM with 2 CPUs and 1 GiB, changed by
+// key, value pairs.
 func vm(name string, kv ...any) map[string]any {
 	m := map[string]any{"name": name, "power_state": "on", "allow_power_cycle": false, "force_power_off": false,
 		"cpus": 2.0, "memory_mb": 1024.0, "cpu_hot_add": false, "memory_hot_add": false}
 	for i := 0; i+1 < len(kv); i += 2 {
-		m[kv[i].(string)] = kv[i+1]
+		m[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return m
+}
+
+// sub walks nested maps of a hand-written plan.
+func sub(t *testing.T, m map[string]any, keys ...string) map[string]any {
+	t.Helper()
+	for _, k := range keys {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			t.Fatalf("no map at %q", k)
+		}
+		m = next
 	}
 	return m
 }
@@ -231,12 +247,10 @@ func TestEffects(t *testing.T) {
 // found through the reference in the configuration.
 func TestBackupOfNewVM(t *testing.T) {
 	t.Parallel()
-	p := planOf(
-		rc("ceso_vm.web", []string{"create"}, nil, map[string]any{"name": "web-9", "power_state": "on"}),
-		rc("ceso_backup.b", []string{"create"}, nil, map[string]any{"destination": "[ds] b", "keep": 0.0}),
-	)
-	p["resource_changes"].([]map[string]any)[1]["change"].(map[string]any)["after_unknown"] = map[string]any{"vm": true}
-	p["configuration"].(map[string]any)["root_module"] = map[string]any{"resources": []any{
+	b := rc("ceso_backup.b", []string{"create"}, nil, map[string]any{"destination": "[ds] b", "keep": 0.0})
+	sub(t, b, "change")["after_unknown"] = map[string]any{"vm": true}
+	p := planOf(rc("ceso_vm.web", []string{"create"}, nil, map[string]any{"name": "web-9", "power_state": "on"}), b)
+	sub(t, p, "configuration")["root_module"] = map[string]any{"resources": []any{
 		map[string]any{"address": "ceso_backup.b", "mode": "managed", "type": "ceso_backup", "provider_config_key": "ceso",
 			"expressions": map[string]any{"vm": map[string]any{"references": []string{"ceso_vm.web.id", "ceso_vm.web"}},
 				"timeouts": []any{map[string]any{}}}},
@@ -275,8 +289,7 @@ func TestPolicyWarnings(t *testing.T) {
 func TestProviderModeWarning(t *testing.T) {
 	t.Parallel()
 	p := planOf(rc("ceso_vm.a", []string{"create"}, nil, vm("a")))
-	p["configuration"].(map[string]any)["provider_config"].(map[string]any)["ceso"].(map[string]any)["expressions"].(map[string]any)["mode"] =
-		map[string]any{"constant_value": "restricted"}
+	sub(t, p, "configuration", "provider_config", "ceso", "expressions")["mode"] = map[string]any{"constant_value": "restricted"}
 	got := strings.Join(build(t, p, Options{}).Warnings, "\n")
 	if !strings.Contains(got, `The provider block sets mode = "restricted", below the standard this plan needs`) {
 		t.Errorf("warnings = %q", got)

@@ -15,7 +15,8 @@ func TestDistance(t *testing.T) {
 		{"", "", 0},
 		{"abc", "", 3},
 		{"kitten", "sitting", 3},
-		{"VM Network", "VM Netwrok", 2},
+		{"VM Network", "VM Netwerk", 1},
+		{"VM Network", "MV Netwrk", 3},
 		{"datastore1", "datastore1", 0},
 		{"über", "uber", 1}, // runes, not bytes
 	} {
@@ -35,7 +36,7 @@ func TestClosest(t *testing.T) {
 		n     int
 		out   []string
 	}{
-		"a typo":                         {"VM Netwrok", networks, 3, []string{"VM Network"}},
+		"a typo":                         {"VM Netwerk", networks, 3, []string{"VM Network"}},
 		"case is ignored":                {"vm network", networks, 3, []string{"VM Network"}},
 		"nearest first, then by name":    {"ubuntu-24.04-templat", templates, 3, []string{"ubuntu-24.04-template", "ubuntu-22.04-template"}},
 		"a part of the name":             {"ubuntu", templates, 3, []string{"ubuntu-22.04-template", "ubuntu-24.04-template"}},
