@@ -38,8 +38,12 @@ func (r runner) review(args []string, stdout, stderr io.Writer) int {
 		defer f.Close()
 		in = f
 	}
+	name := pos[0]
+	if name == "-" {
+		name = "" // the grant command then shows a placeholder file name
+	}
 	pol, polErr := policy.Load(*policyPath, nil)
-	rep, err := review.Build(in, review.Options{PlanPath: pos[0], Policy: pol, PolicyErr: polErr, PlanBound: planBoundGrants})
+	rep, err := review.Build(in, review.Options{PlanPath: name, Policy: pol, PolicyErr: polErr, PlanBound: planBoundGrants})
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %s: %v\n", pos[0], err)
 		return exitFail

@@ -19,7 +19,11 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 // WriteText prints the one page for the approver.
 func (rep *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Review of %s\n", orNone(rep.Plan))
+	plan := rep.Plan
+	if plan == "" {
+		plan = "the plan on standard input"
+	}
+	fmt.Fprintf(&b, "Review of %s\n", plan)
 	fmt.Fprintf(&b, "%d ceso change(s)", len(rep.Changes))
 	if rep.OtherChanges > 0 {
 		fmt.Fprintf(&b, "; %d change(s) of other providers, not reviewed here", rep.OtherChanges)
