@@ -55,7 +55,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "Policy: %s\n", rep.Policy)
 	if len(rep.Warnings) > 0 {
-		b.WriteString("\nWarnings: the apply will refuse or fail\n")
+		b.WriteString("\nWarnings (read before approving):\n")
 		for _, w := range rep.Warnings {
 			fmt.Fprintf(&b, "  ! %s\n", w)
 		}

@@ -176,7 +176,7 @@ func isCeso(rc *resourceChange) bool {
 	return strings.HasSuffix(rc.ProviderName, "/ceso") || strings.HasPrefix(rc.Type, "ceso_")
 }
 
-// grant works out the grant that covers every change: the highest mode
+// coverWithGrant works out the grant that covers every change: the highest mode
 // any change needs, and every object any change touches.
 func (rep *Report) coverWithGrant(opts Options) {
 	hi := policy.Mode(0)
