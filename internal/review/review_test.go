@@ -294,6 +294,13 @@ func TestProviderModeWarning(t *testing.T) {
 	if !strings.Contains(got, `The provider block sets mode = "restricted", below the standard this plan needs`) {
 		t.Errorf("warnings = %q", got)
 	}
+	var page bytes.Buffer
+	if err := build(t, p, Options{}).WriteText(&page); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), "Warnings (read before approving):\n  ! The provider block sets mode") {
+		t.Errorf("the page does not show the warning:\n%s", page.String())
+	}
 	if got := build(t, p, Options{Policy: alicePolicy}).Warnings; len(got) != 0 {
 		t.Errorf("with a trusted approver a grant lifts it; warnings = %q", got)
 	}
