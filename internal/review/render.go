@@ -96,7 +96,7 @@ func (rep *Report) writeGroup(b *strings.Builder, e Effect, oneHost bool) {
 			}
 			obj := c.ObjectKind + " " + quoteOr(c.Object, "(known after apply)")
 			if len(c.Also) > 0 {
-				obj += " (now " + strings.Join(c.Also, ", ") + ")"
+				obj += fmt.Sprintf(" (renamed from %q)", strings.Join(c.Also, ", "))
 			}
 			line := fmt.Sprintf("  %s  %s  needs %s (%s)", c.Address, obj, it.Mode, it.Action)
 			if !oneHost {

@@ -77,8 +77,8 @@ type Change struct {
 	Object string `json:"object"`
 	// ObjectKind says what Object is, e.g. "VM" or "hostname".
 	ObjectKind string `json:"object_kind"`
-	// Also lists other names the change needs in scope (a renamed VM's
-	// current name).
+	// Also lists other names the change needs in scope: a renamed VM's
+	// current name, which Object (the new name) replaces.
 	Also []string `json:"also_in_scope,omitempty"`
 	// Host is the ESXi host or vCenter the change goes to, as configured.
 	Host  string `json:"host"`

@@ -339,3 +339,16 @@ func TestGrantCommands(t *testing.T) {
 		t.Errorf("shellQuote = %s", got)
 	}
 }
+
+func TestRenamePage(t *testing.T) {
+	t.Parallel()
+	var page bytes.Buffer
+	if err := build(t, planOf(rc("ceso_vm.a", []string{"update"}, vm("old"), vm("new"))), Options{Policy: alicePolicy}).WriteText(&page); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`ceso_vm.a  VM "new" (renamed from "old")  needs standard (update)`, `name "old" → "new"`, "Host: esxi01.example.com", "--scope new,old"} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("page lacks %q:\n%s", want, page.String())
+		}
+	}
+}
