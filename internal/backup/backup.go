@@ -25,6 +25,7 @@ type API interface {
 	List(ctx context.Context, destination string, f Filter) ([]Entry, error)
 	Delete(ctx context.Context, ref string) error
 	VMName(ctx context.Context, uuid string) (string, error)
+	CheckDestination(ctx context.Context, vmUUID, destination string) error
 }
 
 var _ API = (*Manager)(nil)
@@ -184,12 +185,9 @@ func (m *Manager) Backup(ctx context.Context, spec Spec) (*Result, error) {
 	if err != nil {
 		return nil, vmErr(spec.VM, err)
 	}
-	ds, err := snap.FindDatastore(dest.Datastore, v.Datacenter)
+	ds, err := destinationDatastore(snap, dest, v.Datacenter)
 	if err != nil {
-		return nil, &FieldError{Field: "destination", Summary: "Datastore Not Found", Detail: err.Error(), Err: err}
-	}
-	if !ds.Accessible {
-		return nil, fieldErr("destination", "Datastore Not Accessible", "datastore %s is not accessible from its hosts; check its storage connection.", ds.Name)
+		return nil, err
 	}
 	dc, err := snap.FindDatacenter(v.Datacenter)
 	if err != nil {

@@ -206,7 +206,7 @@ func TestAuditVerify(t *testing.T) {
 
 func TestDispatch(t *testing.T) {
 	t.Parallel()
-	for arg, want := range map[string]bool{"keygen": true, "grant": true, "audit": true, "-debug": false, "": false, "help": false} {
+	for arg, want := range map[string]bool{"keygen": true, "grant": true, "audit": true, "-debug": false, "": false, "help": true, "review": true, "install": true} {
 		if IsCommand(arg) != want {
 			t.Errorf("IsCommand(%q) = %v", arg, !want)
 		}

@@ -190,6 +190,13 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		}
 		object = name
 	}
+	// A destination typo fails the plan, like a VM's datastore, not the apply.
+	if newBackup && r.data != nil && r.data.client != nil && known(plan.Destination) {
+		if err := r.data.backups(&resp.Diagnostics, r.version).CheckDestination(ctx, plan.VM.ValueString(), plan.Destination.ValueString()); err != nil {
+			addBackupError(&resp.Diagnostics, "Invalid Destination", err)
+			return
+		}
+	}
 	switch {
 	case req.State.Raw.IsNull():
 		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, Action: policy.ActionCreate})

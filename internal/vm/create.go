@@ -58,7 +58,7 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	var tmpl *esxi.VM
 	if spec.Template != "" {
 		if tmpl, err = resolveVM(snap, spec.Template, spec.Datacenter); err != nil {
-			return nil, templateErr(spec.Template, err)
+			return nil, templateErr(snap, spec.Template, err)
 		}
 	}
 	// A restore is a template copy whose source is a backup: the backup
@@ -177,10 +177,13 @@ func restoreErr(err error) error {
 	return err
 }
 
-func templateErr(value string, err error) error {
+func templateErr(snap *esxi.Snapshot, value string, err error) error {
 	if IsNotFound(err) || esxi.IsNotFound(err) {
-		return &FieldError{Field: "template", Index: -1, Summary: "Template not found",
-			Detail: fmt.Sprintf("no VM or template with name, UUID or path %q exists; list them with the ceso_templates or ceso_vms data source.", value), Err: err}
+		detail := fmt.Sprintf("no VM or template with name, UUID or path %q exists; list them with the ceso_templates or ceso_vms data source.", value)
+		if near := nearTemplates(snap, value); near != "" {
+			detail = fmt.Sprintf("no VM or template with name, UUID or path %q exists. %s List them all with the ceso_templates or ceso_vms data source.", value, near)
+		}
+		return &FieldError{Field: "template", Index: -1, Summary: "Template not found", Detail: detail, Err: err}
 	}
 	return &FieldError{Field: "template", Index: -1, Summary: "Ambiguous template", Detail: err.Error(), Err: err}
 }

@@ -32,7 +32,7 @@ func (m *Manager) PlanCreate(ctx context.Context, spec Spec) error {
 	var tmpl *esxi.VM
 	if spec.Template != "" {
 		if tmpl, err = resolveVM(snap, spec.Template, spec.Datacenter); err != nil {
-			return templateErr(spec.Template, err)
+			return templateErr(snap, spec.Template, err)
 		}
 	}
 	if spec.LinkedClone && !vcenter {
