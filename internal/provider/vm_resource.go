@@ -167,7 +167,7 @@ func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	err := r.data.vms.PlanCreate(ctx, cfg.planSpec(ctx, &resp.Diagnostics))
+	err := r.data.vms.PlanCreate(ctx, cfg.spec(ctx, &resp.Diagnostics))
 	var taken *vm.NameTakenError
 	switch k := esxi.KindOf(err); {
 	case err == nil:
@@ -182,19 +182,30 @@ func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequ
 	}
 }
 
-func (r *vmResource) planUpdate(ctx context.Context, state, plan *vmModel, resp *resource.ModifyPlanResponse) {
+// planUpdate asks the domain what the update does: which device each disk
+// and network_interface block names (so the plan shows the values kept
+// instead of "known after apply", and a removal the blocks cannot express
+// is refused here), which disks' files it deletes, and whether it needs a
+// power cycle. The returned plan (nil when the domain was not asked) is
+// what the guard action can be chosen from.
+func (r *vmResource) planUpdate(ctx context.Context, state, plan *vmModel, resp *resource.ModifyPlanResponse) *vm.UpdatePlan {
 	if r.data == nil || r.data.vms == nil || !known(state.ID) {
-		return
+		return nil
 	}
-	spec := plan.planSpec(ctx, &resp.Diagnostics)
+	spec := plan.spec(ctx, &resp.Diagnostics)
 	up, err := r.data.vms.PlanUpdate(ctx, state.ID.ValueString(), spec)
 	if err != nil {
 		if vm.IsNotFound(err) {
-			return // Read will drop it; the plan recreates it
+			return nil // Read will drop it; the plan recreates it
 		}
 		addVMErrors(&resp.Diagnostics, "Cannot Update VM", err)
-		return
+		return nil
 	}
+	plan.applyPlanned(up)
+	if plan.MACAddresses.IsUnknown() && !nicsChange(up) {
+		plan.MACAddresses = state.MACAddresses
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 	if len(up.NeedsPowerOff) > 0 && state.PowerState.ValueString() == vm.PowerOn && !plan.AllowPowerCycle.ValueBool() {
 		// A warning, not an error: a plan must still show drift; the apply
 		// refuses before changing anything.
@@ -202,10 +213,27 @@ func (r *vmResource) planUpdate(ctx context.Context, state, plan *vmModel, resp 
 			fmt.Sprintf("Changing %s cannot be done while the VM runs, so this apply will fail. Set allow_power_cycle = true to let ceso power it off and on again, "+
 				"enable cpu_hot_add / memory_hot_add for later changes, or power the VM off first.", strings.Join(up.NeedsPowerOff, ", ")))
 	}
-	if len(up.DeletesDisks) > 0 {
-		resp.Diagnostics.AddWarning("Disks Will Be Deleted",
-			"This update deletes the files of: "+strings.Join(up.DeletesDisks, ", ")+". Set keep_on_remove = true on a disk to detach it and keep its files instead.")
+	if up.DestroysFiles() {
+		resp.Diagnostics.AddAttributeWarning(path.Root("disk"), "Disk Files Will Be Deleted",
+			"This update removes the disks no disk block names and deletes their files: "+strings.Join(up.DeletesDisks, ", ")+
+				". If that is not what you meant, name the disks to keep by unit_number. To keep a disk's files, set keep_on_remove = true on its block and apply before removing the block.")
 	}
+	if len(up.KeepsDisks) > 0 {
+		resp.Diagnostics.AddAttributeWarning(path.Root("disk"), "Disks Will Be Detached And Kept",
+			"This update detaches "+strings.Join(up.KeepsDisks, ", ")+" (keep_on_remove) and moves the files to the VM's folder with \"-kept\" appended, on the same datastore; ceso no longer manages them.")
+	}
+	return up
+}
+
+// nicsChange reports whether the update adds, removes or readdresses an
+// adapter (and so changes mac_addresses).
+func nicsChange(up *vm.UpdatePlan) bool {
+	for _, c := range up.Changes {
+		if strings.HasPrefix(c, "network interface") || strings.HasPrefix(c, "network_interface[") && !strings.HasSuffix(c, ".network") {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -217,7 +245,7 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 	}
 	timeout, d := plan.Timeouts.Create(ctx, 30*time.Minute)
 	resp.Diagnostics.Append(d...)
-	spec, opts := plan.planSpec(ctx, &resp.Diagnostics), plan.options(&resp.Diagnostics)
+	spec, opts := plan.spec(ctx, &resp.Diagnostics), plan.options(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -235,7 +263,7 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 		// A VM that exists but failed late (power-on, wait for IP) is saved,
 		// so Terraform marks it tainted instead of forgetting a real object.
 		if res != nil && res.State != nil {
-			plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, &resp.Diagnostics)
+			plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, false, &resp.Diagnostics)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
 		return
@@ -248,7 +276,7 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 		resp.Diagnostics.AddWarning("Cleaned Up An Interrupted Create",
 			fmt.Sprintf("An earlier create of %q left an incomplete VM; ceso removed it and created the VM again.", spec.Name))
 	}
-	plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, &resp.Diagnostics)
+	plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, false, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -273,7 +301,7 @@ func (r *vmResource) Read(ctx context.Context, req resource.ReadRequest, resp *r
 	// them; an import leaves them undeclared, so a configuration that adopts
 	// a VM as it is (no blocks) plans nothing, and the VM's devices are
 	// left alone until blocks are written for them.
-	state.fill(ctx, st, len(state.Disks) > 0, len(state.NICs) > 0, &resp.Diagnostics)
+	state.fill(ctx, st, len(state.Disks) > 0, len(state.NICs) > 0, true, &resp.Diagnostics)
 	if imported {
 		state.setImportDefaults()
 	}
@@ -299,7 +327,7 @@ func (r *vmResource) Update(ctx context.Context, req resource.UpdateRequest, res
 	}
 	timeout, d := plan.Timeouts.Update(ctx, 30*time.Minute)
 	resp.Diagnostics.Append(d...)
-	spec, opts := plan.planSpec(ctx, &resp.Diagnostics), plan.options(&resp.Diagnostics)
+	spec, opts := plan.spec(ctx, &resp.Diagnostics), plan.options(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -324,7 +352,7 @@ func (r *vmResource) Update(ctx context.Context, req resource.UpdateRequest, res
 	if !ok {
 		return
 	}
-	plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, &resp.Diagnostics)
+	plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, false, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
