@@ -117,8 +117,14 @@ func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 		}
 		r.planUpdate(ctx, &state, &plan, resp)
 	}
+	if action == policy.ActionReplace {
+		// The CLI plans the create half of a replacement again with no prior
+		// state, handing back this plan's private data: that is how the
+		// second call knows which VM goes first.
+		rememberReplaced(ctx, resp, state.ID.ValueString())
+	}
 	if action == policy.ActionCreate || action == policy.ActionReplace {
-		r.planCreate(ctx, req, resp)
+		r.planCreate(ctx, req, resp, replacedVM(ctx, req, state.ID.ValueString()))
 	}
 	r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: vmType, Object: plan.Name.ValueString(), Action: action})
 }
@@ -158,7 +164,9 @@ func forcesPowerOff(state, plan *vmModel) bool {
 // datastores) so a typo fails the plan, not the apply. It needs the whole
 // configuration known: a value known only at apply is checked then. A
 // failure to read the inventory is left to the refresh or the apply.
-func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+// replaces is the UUID of the VM a replacement deletes first ("" for a
+// create): the name check must not take it for another VM of the name.
+func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, replaces string) {
 	if r.data == nil || r.data.vms == nil || !req.Config.Raw.IsFullyKnown() {
 		return
 	}
@@ -167,7 +175,9 @@ func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	err := r.data.vms.PlanCreate(ctx, cfg.spec(ctx, &resp.Diagnostics))
+	spec := cfg.spec(ctx, &resp.Diagnostics)
+	spec.Replaces = replaces
+	err := r.data.vms.PlanCreate(ctx, spec)
 	var taken *vm.NameTakenError
 	switch k := esxi.KindOf(err); {
 	case err == nil:

@@ -34,6 +34,10 @@ const (
 // field says otherwise.
 type Spec struct {
 	Name string
+	// Replaces is the instance UUID of the VM this create replaces (a
+	// Terraform replacement): PlanCreate's name check ignores that VM, which
+	// is deleted before the create runs.
+	Replaces string
 
 	// Source: at most one of Template and Backup; neither means an empty VM.
 	Template string // name, instance/BIOS UUID, or inventory path of the source VM
