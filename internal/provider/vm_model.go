@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 
@@ -92,13 +93,24 @@ func known(v interface {
 	return !v.IsNull() && !v.IsUnknown()
 }
 
-// stringMap reads a map attribute ("" when null or unknown).
-func stringMap(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[string]string {
+// stringMap reads a map attribute (nil when null or unknown). Elements
+// not known yet are left out, so validation can check the known ones; at
+// apply every element is known.
+func stringMap(_ context.Context, m types.Map, diags *diag.Diagnostics) map[string]string {
 	if !known(m) {
 		return nil
 	}
 	out := map[string]string{}
-	diags.Append(m.ElementsAs(ctx, &out, false)...)
+	for k, v := range m.Elements() {
+		s, ok := v.(types.String)
+		if !ok {
+			diags.AddError("Unexpected Map Element", fmt.Sprintf("Element %q is a %T, not a string. This is a bug in the provider; please report it.", k, v))
+			continue
+		}
+		if known(s) {
+			out[k] = s.ValueString()
+		}
+	}
 	return out
 }
 

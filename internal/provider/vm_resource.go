@@ -74,18 +74,6 @@ func addVMErrors(diags *diag.Diagnostics, summary string, err error) {
 	diags.AddError(summary, err.Error())
 }
 
-func (r *vmResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m vmModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || !req.Config.Raw.IsFullyKnown() {
-		return // values known only at apply are checked then
-	}
-	spec := m.spec(ctx, &resp.Diagnostics)
-	if err := vm.Validate(&spec); err != nil {
-		addVMErrors(&resp.Diagnostics, "Invalid VM Configuration", err)
-	}
-}
-
 // ModifyPlan warns about changes the guard will refuse and, for updates,
 // asks the domain what the update will do, so a disk shrink or a needed
 // power cycle is an error at plan time rather than a surprise at apply.
