@@ -11,8 +11,11 @@ import (
 
 // keepWhenUnchanged is UseStateForUnknown for a computed attribute that
 // changes only with the named root string attributes (a VM's inventory
-// path with its name and folder): the prior value is kept unless one of
-// them changes or is unknown.
+// path with its name and folder): the prior value is kept unless the
+// configuration sets one of them to another value or to one not known yet.
+// The configuration is compared, not the plan: other attributes' plan
+// modifiers may not have run yet, and an attribute the configuration leaves
+// unset keeps its prior value (UseStateForUnknown).
 type keepWhenUnchanged []string
 
 func (k keepWhenUnchanged) Description(context.Context) string {
@@ -26,10 +29,10 @@ func (k keepWhenUnchanged) PlanModifyString(ctx context.Context, req planmodifie
 		return
 	}
 	for _, name := range k {
-		var planned, prior types.String
-		resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root(name), &planned)...)
+		var configured, prior types.String
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &configured)...)
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root(name), &prior)...)
-		if resp.Diagnostics.HasError() || planned.IsUnknown() || !planned.Equal(prior) {
+		if resp.Diagnostics.HasError() || configured.IsUnknown() || !configured.IsNull() && !configured.Equal(prior) {
 			return
 		}
 	}

@@ -101,7 +101,15 @@ func TestAccVM_removeOneOfThreeDisks(t *testing.T) {
 						},
 						Config: diskVM(h, name, keepNumbered...),
 						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectResourceAction("ceso_vm.d", plancheck.ResourceActionUpdate)}},
+							plancheck.ExpectResourceAction("ceso_vm.d", plancheck.ResourceActionUpdate),
+							// what the update keeps is shown, not "known after apply"
+							plancheck.ExpectKnownValue("ceso_vm.d", tfjsonpath.New("path"), knownvalue.StringExact("/ha-datacenter/vm/"+name)),
+							plancheck.ExpectKnownValue("ceso_vm.d", tfjsonpath.New("moid"), acctest.NonEmpty()),
+							plancheck.ExpectKnownValue("ceso_vm.d", tfjsonpath.New("is_template"), knownvalue.Bool(false)),
+							plancheck.ExpectKnownValue("ceso_vm.d", tfjsonpath.New("mac_addresses"), knownvalue.ListSizeExact(0)),
+							plancheck.ExpectKnownValue("ceso_vm.d", tfjsonpath.New("disk").AtSliceIndex(1).AtMapKey("path"), acctest.NonEmpty()),
+							plancheck.ExpectKnownValue("ceso_vm.d", tfjsonpath.New("disk").AtSliceIndex(1).AtMapKey("unit_number"), knownvalue.NotNull()),
+						}},
 						ConfigStateChecks: []statecheck.StateCheck{
 							statecheck.ExpectKnownValue("ceso_vm.d", tfjsonpath.New("disk"), knownvalue.ListSizeExact(2)),
 						},
