@@ -163,3 +163,47 @@ func TestAccVM_diskAtSCSIUnit20(t *testing.T) {
 		},
 	})
 }
+
+// TestAccVM_removeKeptDisk removes a disk declared with keep_on_remove: it
+// is detached, and its files move to the VM's "-kept" folder instead of
+// being deleted.
+func TestAccVM_removeKeptDisk(t *testing.T) {
+	h := acctest.StartHost(t, simhost.Options{})
+	name := "keep-01"
+	kept := "  disk {\n    unit_number    = 1\n    size_gb        = 2\n    keep_on_remove = true\n  }"
+	var orig []hostDisk
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             vmGone(h, name),
+		Steps: []resource.TestStep{
+			{
+				Config: diskVM(h, name, diskAt(0, 1), kept),
+				Check: func(*terraform.State) error {
+					orig = hostDisks(h, name)
+					return nil
+				},
+			},
+			{
+				Config: diskVM(h, name, diskAt(0, 1)),
+				Check: func(*terraform.State) error {
+					if err := sameDisks(h, name, orig[:1]); err != nil {
+						return err
+					}
+					files, err := h.Files()
+					if err != nil {
+						return err
+					}
+					base := orig[1].File[strings.LastIndex(orig[1].File, "/")+1:]
+					for _, f := range files {
+						if strings.HasSuffix(f, "/"+name+"-kept/"+base) {
+							return nil
+						}
+					}
+					return fmt.Errorf("the kept disk %s is not in %s-kept: %v", orig[1].File, name, files)
+				},
+			},
+			{Config: diskVM(h, name, diskAt(0, 1)), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+		},
+	})
+}
