@@ -110,8 +110,11 @@ type tfState struct {
 // the stored version 0 state, carrying this run's identities.
 func replayV0State(tmp, stored string) error {
 	files, err := filepath.Glob(filepath.Join(tmp, "plugintest*", "work*", "terraform.tfstate"))
-	if err != nil || len(files) != 1 {
-		return fmt.Errorf("want the one state file of the working directory, found %v (%v)", files, err)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return fmt.Errorf("want the one state file of the working directory, found %v", files)
 	}
 	cur, err := os.ReadFile(files[0])
 	if err != nil {

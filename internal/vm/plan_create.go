@@ -48,7 +48,8 @@ func (m *Manager) PlanCreate(ctx context.Context, spec Spec) error {
 	}
 	for i := range snap.VMs {
 		v := &snap.VMs[i]
-		if v.Name == spec.Name && v.Folder == pl.folderPath && !isManaged(v) && !(spec.Replaces != "" && v.UUID == spec.Replaces) {
+		replaced := spec.Replaces != "" && v.UUID == spec.Replaces
+		if v.Name == spec.Name && v.Folder == pl.folderPath && !isManaged(v) && !replaced {
 			return &NameTakenError{Name: v.Name, Path: v.Path, UUID: v.UUID}
 		}
 	}
