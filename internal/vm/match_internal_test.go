@@ -110,3 +110,37 @@ func errText(err error) string {
 	}
 	return s
 }
+
+func TestSlotForms(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]slot{
+		"scsi:0:20": {family: ControllerSCSI, bus: 0, unit: 20},
+		"scsi:17":   {family: ControllerSCSI, bus: 1, unit: 1}, // as schema version 0 wrote it
+		"sata:31":   {family: ControllerSATA, bus: 1, unit: 1},
+		"nvme:2:3":  {family: ControllerNVMe, bus: 2, unit: 3},
+	} {
+		got, ok := parseSlot(in)
+		if !ok || got != want {
+			t.Errorf("parseSlot(%q) = %+v, %v; want %+v", in, got, ok, want)
+		}
+		if ok && len(strings.Split(in, ":")) == 3 && got.String() != in {
+			t.Errorf("slot %+v prints as %q, want %q", got, got.String(), in)
+		}
+	}
+	for _, bad := range []string{"floppy:0", "scsi", "scsi:x", "scsi:-1", "scsi:0:1:2"} {
+		if _, ok := parseSlot(bad); ok {
+			t.Errorf("parseSlot(%q) accepted", bad)
+		}
+	}
+	if bus, unit := SplitLegacyUnit(ControllerIDE, 3); bus != 1 || unit != 1 {
+		t.Errorf("SplitLegacyUnit(ide, 3) = %d, %d; want 1, 1", bus, unit)
+	}
+	if bus, unit := SplitLegacyUnit("", 33); bus != 2 || unit != 1 {
+		t.Errorf("SplitLegacyUnit(\"\", 33) = %d, %d; want SCSI's 2, 1", bus, unit)
+	}
+	a := map[slot]bool{{family: ControllerSCSI, unit: 1}: true}
+	if !sameSlots(a, keptSlots(map[string]string{KeyKeepOnRemove: "scsi:1"})) || sameSlots(a, map[slot]bool{}) ||
+		sameSlots(a, map[slot]bool{{family: ControllerSCSI, unit: 2}: true}) {
+		t.Error("sameSlots does not compare the sets of kept disks")
+	}
+}

@@ -97,3 +97,43 @@ func TestPlanUpdateLSILogicHasSixteenUnits(t *testing.T) {
 		t.Errorf("error = %s", got)
 	}
 }
+
+func TestPlanUpdateNICIdentity(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{})
+	spec := vm.Spec{Name: "nic-ident", CPUs: 1, MemoryMB: 512, Power: vm.PowerOff,
+		NICs: []vm.NIC{{Network: "VM Network"}, {Network: "VM Network", AdapterType: "e1000e"}}}
+	st := e.create(spec, vm.Options{})
+	first, second := st.NICs[0].MAC, st.NICs[1].MAC
+
+	t.Run("the second named by its MAC stays, the first goes", func(t *testing.T) {
+		s := spec
+		s.NICs = []vm.NIC{{Network: "VM Network", AdapterType: "e1000e", MAC: second}}
+		up, err := e.m.PlanUpdate(e.ctx, st.UUID, s)
+		if err != nil {
+			t.Fatal(blame(err))
+		}
+		if len(up.NICs) != 1 || !up.NICs[0].Existing || up.NICs[0].MAC != second || len(up.Changes) != 1 || !strings.Contains(up.Changes[0], first) {
+			t.Errorf("plan = %+v", up)
+		}
+	})
+	t.Run("a generated MAC cannot keep a new adapter type", func(t *testing.T) {
+		s := spec
+		s.NICs = []vm.NIC{{Network: "VM Network", MAC: first}, {Network: "VM Network", AdapterType: "vmxnet3", MAC: second}}
+		_, err := e.m.PlanUpdate(e.ctx, st.UUID, s)
+		if got := blame(err); !strings.Contains(got, "network_interface[1].adapter_type") {
+			t.Errorf("error = %s", got)
+		}
+	})
+	t.Run("an unnamed block with a new type replaces the adapter", func(t *testing.T) {
+		s := spec
+		s.NICs = []vm.NIC{{Network: "VM Network"}, {Network: "VM Network", AdapterType: "e1000"}}
+		up, err := e.m.PlanUpdate(e.ctx, st.UUID, s)
+		if err != nil {
+			t.Fatal(blame(err))
+		}
+		if up.NICs[1].Existing || !up.NICs[0].Existing {
+			t.Errorf("planned adapters %+v: the second is replaced, the first kept", up.NICs)
+		}
+	})
+}
