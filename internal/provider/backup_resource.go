@@ -127,8 +127,9 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "Re-read the copies from the datastore before the backup counts as complete: every file present, each disk descriptor parsed and its capacity compared with the source disk's, the configuration files' sizes compared with the source's, SHA-256 checksums of every small file recorded in the manifest. Default `true`."},
 			"allow_existing_snapshots": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false), PlanModifiers: replaceB,
 				MarkdownDescription: "Back up a VM that has snapshots of its own: its disks are copied as they are now, the snapshot chain consolidated into the copy; the snapshots themselves are not kept. Without it such a VM is refused."},
-			"retain_on_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "Keep the backup's folder when the resource is destroyed or replaced (then only `keep` removes it). Without it, destroying the resource deletes the backup, a destructive action that needs an elevation in standard mode."},
+			"retain_on_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "Keep the backup's folder when the resource is destroyed or replaced (default `true`): a replacement (a new `triggers` value) then never deletes the last complete backup before its successor is complete, and `keep` prunes old backups only after a new one succeeded. " +
+					"Set `false` to delete the folder on destroy, a destructive action that needs an elevation in standard mode; a replacement then deletes the old backup first unless the resource has `lifecycle { create_before_destroy = true }`."},
 
 			"vm_name":       readOnlyString("Name of the VM when it was backed up (the folder under `destination`)."),
 			"time":          readOnlyString("When the backup started (RFC 3339, UTC)."),
@@ -180,7 +181,12 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		r.data.guardPlan(req, resp, backupType, object, deleteAction)
 		return
 	}
-	newBackup := req.State.Raw.IsNull() || len(resp.RequiresReplace) > 0
+	reasons := []string(nil)
+	if !req.State.Raw.IsNull() {
+		reasons = backupReplaceReasons(&state, &plan)
+	}
+	replaced := len(reasons) > 0
+	newBackup := req.State.Raw.IsNull() || replaced
 	// The VM must exist for a new backup; an existing backup outlives its VM.
 	if newBackup && r.data != nil && r.data.client != nil && known(plan.VM) {
 		name, err := r.data.backups(&resp.Diagnostics, r.version).VMName(ctx, plan.VM.ValueString())
@@ -200,7 +206,13 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	switch {
 	case req.State.Raw.IsNull():
 		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, Action: policy.ActionCreate})
-	case len(resp.RequiresReplace) > 0: // a new backup, and the old one goes unless retained
+	case replaced: // a new backup, and the old one goes unless retained
+		if !state.RetainOnDestroy.ValueBool() {
+			resp.Diagnostics.AddWarning("Old Backup Deleted Before The New One Exists",
+				fmt.Sprintf("Changing %s makes a new backup. With retain_on_destroy = false, Terraform deletes the old backup (%s) first, so until the new one is complete there is none. "+
+					"Set retain_on_destroy = true (the default; keep then prunes old backups only after a new one succeeded), or add lifecycle { create_before_destroy = true }.",
+					strings.Join(reasons, ", "), state.Path.ValueString()))
+		}
 		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, Action: deleteAction})
 		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, Action: policy.ActionCreate})
 	default:
