@@ -85,10 +85,12 @@ resource "ceso_vm" "web1" {
   guest_id    = "ubuntu64Guest"
   power_state = "off"
   disk {
-    size_gb = 1
+    unit_number = 0
+    size_gb     = 1
   }
   disk {
-    size_gb = 1
+    unit_number = 1
+    size_gb     = 1
   }
   extra_config = { "ceso-test.tier" = "web" }
 }
@@ -115,7 +117,8 @@ resource "ceso_vm" "web1" {
   guest_id    = "ubuntu64Guest"
   power_state = "off"
   disk {
-    size_gb = 1
+    unit_number = 0
+    size_gb     = 1
   }
   extra_config = { "ceso-test.tier" = "frontend" }
 }
