@@ -90,37 +90,79 @@ func (r *vmResource) ValidateConfig(ctx context.Context, req resource.ValidateCo
 // asks the domain what the update will do, so a disk shrink or a needed
 // power cycle is an error at plan time rather than a surprise at apply.
 func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	var name types.String
-	if req.Plan.Raw.IsNull() {
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("name"), &name)...)
-		r.data.guardPlan(req, resp, vmType, name.ValueString(), policy.ActionDelete)
-		return
-	}
-	var plan, state vmModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
+	var state vmModel
 	if !req.State.Raw.IsNull() {
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
 	}
+	if req.Plan.Raw.IsNull() {
+		r.data.warnIfRefused(&resp.Diagnostics, vmOp(&state, state.Name.ValueString(), policy.ActionDelete))
+		return
+	}
+	var plan vmModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	action, changes := plannedAction(req, resp, policy.ActionDelete, !req.State.Raw.IsNull() && len(replaceReasons(&state, &plan)) > 0)
 	if !changes {
 		return
 	}
+	op := vmOp(&state, plan.Name.ValueString(), action)
+	if action == policy.ActionReplace {
+		// A replace deletes the VM in state, then creates the new one.
+		op = vmOp(&state, state.Name.ValueString(), policy.ActionDelete)
+	}
 	if action == policy.ActionUpdate {
-		if forcesPowerOff(&state, &plan) {
-			action = policy.ActionPowerOffForced
-		}
-		r.planUpdate(ctx, &state, &plan, resp)
+		up := r.planUpdate(ctx, &state, &plan, resp)
+		op.Effects = updateEffects(&state, &plan, up)
 	}
 	if action == policy.ActionCreate || action == policy.ActionReplace {
 		r.planCreate(ctx, req, resp)
 	}
-	r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: vmType, Object: plan.Name.ValueString(), Action: action})
+	r.data.warnIfRefused(&resp.Diagnostics, op)
+}
+
+// vmOp is the guarded operation on the VM the state describes (none for a
+// create): it carries the VM's UUID and its name in state, so the guard
+// decides on the VM as it is on the host.
+func vmOp(state *vmModel, object string, action policy.Action) guard.Op {
+	op := guard.Op{ResourceType: vmType, Object: object, Action: action}
+	if id := state.ID.ValueString(); id != "" {
+		op.ID, op.StateName = id, state.Name.ValueString()
+		op.Details = map[string]any{"uuid": id}
+	}
+	return op
+}
+
+// updateEffects are the destructive effects of an update, taken from the
+// domain's update plan: the files of removed disks are deleted, and a
+// running VM may be powered off hard.
+func updateEffects(state, plan *vmModel, up *vm.UpdatePlan) []policy.Action {
+	var out []policy.Action
+	if forcesPowerOff(state, plan) {
+		out = append(out, policy.ActionPowerOffForced)
+	}
+	if up != nil && len(up.DeletesDisks) > 0 {
+		out = append(out, policy.ActionDiskDelete)
+	}
+	return out
+}
+
+// currentName looks the VM up by UUID on the host, for the guard.
+func currentName(api vm.API, uuid string) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		st, err := api.Read(ctx, uuid, vm.ReadOptions{})
+		if vm.IsNotFound(err) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return st.Name, nil
+	}
 }
 
 // replaceReasons lists the attributes whose change replaces the VM, mirroring
@@ -182,18 +224,18 @@ func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequ
 	}
 }
 
-func (r *vmResource) planUpdate(ctx context.Context, state, plan *vmModel, resp *resource.ModifyPlanResponse) {
+func (r *vmResource) planUpdate(ctx context.Context, state, plan *vmModel, resp *resource.ModifyPlanResponse) *vm.UpdatePlan {
 	if r.data == nil || r.data.vms == nil || !known(state.ID) {
-		return
+		return nil
 	}
 	spec := plan.planSpec(ctx, &resp.Diagnostics)
 	up, err := r.data.vms.PlanUpdate(ctx, state.ID.ValueString(), spec)
 	if err != nil {
 		if vm.IsNotFound(err) {
-			return // Read will drop it; the plan recreates it
+			return nil // Read will drop it; the plan recreates it
 		}
 		addVMErrors(&resp.Diagnostics, "Cannot Update VM", err)
-		return
+		return nil
 	}
 	if len(up.NeedsPowerOff) > 0 && state.PowerState.ValueString() == vm.PowerOn && !plan.AllowPowerCycle.ValueBool() {
 		// A warning, not an error: a plan must still show drift; the apply
@@ -206,6 +248,7 @@ func (r *vmResource) planUpdate(ctx context.Context, state, plan *vmModel, resp 
 		resp.Diagnostics.AddWarning("Disks Will Be Deleted",
 			"This update deletes the files of: "+strings.Join(up.DeletesDisks, ", ")+". Set keep_on_remove = true on a disk to detach it and keep its files instead.")
 	}
+	return up
 }
 
 func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -223,6 +266,17 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	// A new VM never needs a hard power-off; one taken over is decided by
+	// ConfirmTakeOver, so create never carries force_power_off along.
+	opts.AllowForcedPowerOff = false
+	opts.ConfirmTakeOver = func(ctx context.Context, uuid string, destroy bool) error {
+		verb := "take over"
+		if destroy {
+			verb = "destroy and remake"
+		}
+		return r.data.guard.Check(ctx, guard.Op{ResourceType: vmType, Object: spec.Name, Action: policy.ActionAdoptExisting,
+			Details: map[string]any{"existing_uuid": uuid, "effect": verb}})
+	}
 	var res *vm.Result
 	op := guard.Op{ResourceType: vmType, Object: spec.Name, Action: policy.ActionCreate,
 		Details: map[string]any{"template": spec.Template, "cpus": spec.CPUs, "memory_mb": spec.MemoryMB, "power": spec.Power}}
@@ -305,14 +359,18 @@ func (r *vmResource) Update(ctx context.Context, req resource.UpdateRequest, res
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	action := policy.ActionUpdate
-	if forcesPowerOff(&state, &plan) {
-		action = policy.ActionPowerOffForced
-	} else {
+	if !forcesPowerOff(&state, &plan) {
 		opts.AllowForcedPowerOff = false
 	}
+	op := vmOp(&state, spec.Name, policy.ActionUpdate)
+	op.Current = currentName(api, state.ID.ValueString())
+	up, err := api.PlanUpdate(ctx, state.ID.ValueString(), spec)
+	if err != nil && !vm.IsNotFound(err) {
+		addVMErrors(&resp.Diagnostics, "Cannot Update VM", err)
+		return
+	}
+	op.Effects = updateEffects(&state, &plan, up)
 	var res *vm.Result
-	op := guard.Op{ResourceType: vmType, Object: spec.Name, Action: action, Details: map[string]any{"uuid": state.ID.ValueString()}}
 	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Update VM", func(ctx context.Context) error {
 		var err error
 		res, err = api.Update(ctx, state.ID.ValueString(), spec, opts)
@@ -339,8 +397,8 @@ func (r *vmResource) Delete(ctx context.Context, req resource.DeleteRequest, res
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	op := guard.Op{ResourceType: vmType, Object: state.Name.ValueString(), Action: policy.ActionDelete,
-		Details: map[string]any{"uuid": state.ID.ValueString()}}
+	op := vmOp(&state, state.Name.ValueString(), policy.ActionDelete)
+	op.Current = currentName(api, state.ID.ValueString())
 	r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Delete VM", func(ctx context.Context) error {
 		_, err := api.Delete(ctx, state.ID.ValueString())
 		if vm.IsNotFound(err) {
