@@ -233,6 +233,11 @@ resource "ceso_vm" "disks" {
 	}
 
 	// A create that would take over another workspace's VM.
+	out, planned, err = other.plan(standard + disks(2))
+	if err != nil || !planned {
+		t.Fatalf("plan: %v\n%s", err, out)
+	}
+	expectOutput(t, out, "Apply Will Refuse This Change", "adopt_existing")
 	h.ResetMethods()
 	other.applyFails(standard+disks(2), "Elevation Required For Destructive Change", "adopt_existing")
 	h.noHostCalls(true)
@@ -253,6 +258,11 @@ resource "ceso_backup" "b" {
 `, run)
 	}
 	w.mustApply(standard + disks(2) + backup(1))
+	out, planned, err = w.plan(standard + disks(2) + backup(2))
+	if err != nil || !planned {
+		t.Fatalf("plan: %v\n%s", err, out)
+	}
+	expectOutput(t, out, "Apply Will Refuse This Change", "backup_prune")
 	h.ResetMethods()
 	w.applyFails(standard+disks(2)+backup(2), "Elevation Required For Destructive Change", "backup_prune")
 	h.noHostCalls(true)
@@ -305,6 +315,8 @@ data "ceso_host" "h" {}
 	}
 
 	// Plain http is refused for any host but loopback, with no policy at all.
+	looseAudit := filepath.Join(t.TempDir(), "loose.jsonl")
+	loose.env = append(loose.env, "CESO_AUDIT_FILE="+looseAudit)
 	loose.write(`
 provider "ceso" {
   host     = "http://198.51.100.7/sdk"
@@ -318,4 +330,5 @@ provider "ceso" {
 		t.Fatalf("plain http to a remote host was accepted:\n%s", out)
 	}
 	expectOutput(t, out, "Plain HTTP Refused", "198.51.100.7")
+	expectAudited(t, looseAudit, map[string]string{"kind": "event", "reason": "configuration refused"}, "Plain HTTP Refused")
 }

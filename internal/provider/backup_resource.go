@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"regexp"
 	"strings"
 	"sync"
@@ -180,7 +181,10 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		r.data.guardPlan(req, resp, backupType, object, state.ID.ValueString(), deleteAction)
 		return
 	}
-	newBackup := req.State.Raw.IsNull() || len(resp.RequiresReplace) > 0
+	// ModifyPlan does not see RequiresReplace set by attribute plan
+	// modifiers, so the replacing attributes are compared here.
+	replaced := !req.State.Raw.IsNull() && backupReplaced(&state, &plan)
+	newBackup := req.State.Raw.IsNull() || replaced
 	// The VM must exist for a new backup; an existing backup outlives its VM.
 	if newBackup && r.data != nil && r.data.client != nil && known(plan.VM) {
 		name, err := r.data.backups(&resp.Diagnostics, r.version).VMName(ctx, plan.VM.ValueString())
@@ -192,13 +196,37 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	switch {
 	case req.State.Raw.IsNull():
-		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, ID: plan.VM.ValueString(), Action: policy.ActionCreate})
-	case len(resp.RequiresReplace) > 0: // a new backup, and the old one goes unless retained
+		r.data.warnIfRefused(&resp.Diagnostics, backupCreateOp(object, &plan))
+	case replaced: // a new backup, and the old one goes unless retained
 		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, ID: state.ID.ValueString(), Action: deleteAction})
-		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, ID: plan.VM.ValueString(), Action: policy.ActionCreate})
+		r.data.warnIfRefused(&resp.Diagnostics, backupCreateOp(object, &plan))
 	default:
 		r.data.guardPlan(req, resp, backupType, object, state.ID.ValueString(), deleteAction)
 	}
+}
+
+// backupReplaced mirrors the RequiresReplace plan modifiers of the schema:
+// any argument but keep and retain_on_destroy makes a new backup.
+func backupReplaced(state, plan *backupModel) bool {
+	for _, d := range [][2]attr.Value{{state.VM, plan.VM}, {state.Destination, plan.Destination}, {state.Quiesce, plan.Quiesce},
+		{state.DiskFormat, plan.DiskFormat}, {state.Triggers, plan.Triggers}, {state.Verify, plan.Verify},
+		{state.AllowExistingSnapshots, plan.AllowExistingSnapshots}} {
+		if !d[1].IsUnknown() && !d[0].Equal(d[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// backupCreateOp is a new backup as the plan sees it: with retention, it
+// may prune older backups (backup_prune), which the apply decides on what
+// it finds then.
+func backupCreateOp(object string, plan *backupModel) guard.Op {
+	op := guard.Op{ResourceType: backupType, Object: object, ID: plan.VM.ValueString(), Action: policy.ActionCreate}
+	if plan.Keep.ValueInt64() > 0 {
+		op.Effects = []policy.Action{policy.ActionBackupPrune}
+	}
+	return op
 }
 
 func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

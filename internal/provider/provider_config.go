@@ -110,12 +110,16 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 		return nil, diags
 	}
 
-	if err := ec.Validate(); err != nil && ec.Host != "" {
-		addConfigErrors(&diags, err)
-		return nil, diags
-	}
 	g := newGuard(&diags, cfg, ec.Password)
 	if diags.HasError() {
+		return nil, diags
+	}
+	if err := ec.Validate(); err != nil && ec.Host != "" {
+		// Audited: a refused host (plain http to a remote name) is an
+		// attempt the administrator wants to see.
+		_ = g.RefuseConfig("", "Invalid Provider Configuration", err.Error())
+		_ = g.Close(ctx)
+		addConfigErrors(&diags, err)
 		return nil, diags
 	}
 	if ec.Host != "" {

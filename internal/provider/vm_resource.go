@@ -122,7 +122,22 @@ func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 	if action == policy.ActionCreate || action == policy.ActionReplace {
 		r.planCreate(ctx, req, resp)
 	}
+	if action == policy.ActionCreate && r.takesOver(ctx, plan.Name) {
+		op.Effects = append(op.Effects, policy.ActionAdoptExisting)
+	}
 	r.data.warnIfRefused(&resp.Diagnostics, op)
+}
+
+// takesOver reports whether a create of name would find a VM of that name
+// already on the host: planCreate refuses one ceso did not make, so one
+// found here is a ceso VM the create would take over (adopt_existing). The
+// apply decides again, on what it finds then.
+func (r *vmResource) takesOver(ctx context.Context, name types.String) bool {
+	if r.data == nil || r.data.vms == nil || !known(name) {
+		return false
+	}
+	st, err := r.data.vms.Lookup(ctx, name.ValueString(), vm.ReadOptions{})
+	return err == nil && st != nil
 }
 
 // vmOp is the guarded operation on the VM the state describes (none for a
