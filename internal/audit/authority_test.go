@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -94,10 +95,10 @@ func TestOpenAppendOnly(t *testing.T) {
 	if err := os.Chmod(path, 0o660); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("chattr", "+a", path).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(t.Context(), "chattr", "+a", path).CombinedOutput(); err != nil {
 		t.Fatalf("chattr +a: %v %s (needs a filesystem with the attribute)", err, out)
 	}
-	t.Cleanup(func() { _ = exec.Command("chattr", "-a", path).Run() })
+	t.Cleanup(func() { _ = exec.CommandContext(context.Background(), "chattr", "-a", path).Run() })
 	w, err := OpenWith(path, nil, Options{AppendOnly: true})
 	if err != nil {
 		t.Fatal(err)

@@ -195,7 +195,7 @@ func TestAccChaos_appendOnlyAudit(t *testing.T) {
 	}
 	chattr(t, "+a", auditPath)
 	t.Cleanup(func() { chattr(t, "-a", auditPath) })
-	if out, err := exec.Command("lsattr", auditPath).CombinedOutput(); err != nil || !strings.Contains(strings.Fields(string(out))[0], "a") {
+	if out, err := exec.CommandContext(t.Context(), "lsattr", auditPath).CombinedOutput(); err != nil || !strings.Contains(strings.Fields(string(out))[0], "a") {
 		t.Fatalf("lsattr %s: %v %s", auditPath, err, out)
 	}
 	w.mustApply(standard + vm)
@@ -216,7 +216,7 @@ func TestAccChaos_appendOnlyAudit(t *testing.T) {
 
 func chattr(t *testing.T, flag, path string) {
 	t.Helper()
-	if out, err := exec.Command("chattr", flag, path).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(context.Background(), "chattr", flag, path).CombinedOutput(); err != nil {
 		t.Fatalf("chattr %s %s: %v %s (the test needs a filesystem with the append-only attribute, e.g. ext4 or xfs)", flag, path, err, out)
 	}
 }

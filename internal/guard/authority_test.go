@@ -147,8 +147,10 @@ func TestDecisionOnTheObjectOnTheHost(t *testing.T) {
 
 func toStrings(v any) []string {
 	var out []string
-	for _, x := range v.([]any) {
-		out = append(out, x.(string))
+	list, _ := v.([]any)
+	for _, x := range list {
+		s, _ := x.(string)
+		out = append(out, s)
 	}
 	return out
 }

@@ -44,7 +44,7 @@ func (g *Guard) decide(op Op, current string) policy.Decision {
 		d := policy.DecideSubject(g.mode, policy.Subject{ResourceType: op.ResourceType, Action: a, Names: names, ID: id, Hosts: hosts}, g.grant, g.now())
 		if !d.Allowed {
 			if g.grant == nil && len(g.policy.TrustedKeys) == 0 {
-				d = d.WithoutApprovers()
+				d = d.WithoutApprovers(g.policy)
 			}
 			return d
 		}

@@ -36,7 +36,8 @@ type Decision struct {
 	GrantErr error
 	// NoApprovers says no policy trusts any approver key, so asking for a
 	// grant is no way on; the refusal says what is.
-	NoApprovers bool
+	NoApprovers   bool
+	approversNote string
 }
 
 // Label is "allowed", "elevated" or "refused".
@@ -133,9 +134,9 @@ func refusalReason(d Decision) string {
 	if d.Mode == Restricted {
 		b.WriteString("restricted mode refuses every change")
 	} else if d.NoApprovers {
-		fmt.Fprintf(&b, "%s is destructive and %s mode needs an elevation for it, but no system policy with approvers is installed, so no grant can be accepted; "+
-			"set mode = \"unrestricted\" (or CESO_MODE=unrestricted) for this run, or install a system policy (%s) with trusted_keys for your approvers",
-			d.Action, d.Mode, SystemPath())
+		fmt.Fprintf(&b, "%s is destructive and %s mode needs an elevation for it, but %s, so no grant can be accepted; "+
+			"set mode = \"unrestricted\" (or CESO_MODE=unrestricted) for this run where the policy allows it, or install a system policy (%s) with trusted_keys for your approvers",
+			d.Action, d.Mode, d.approversNote, SystemPath())
 		return b.String()
 	} else {
 		fmt.Fprintf(&b, "%s is destructive and %s mode needs an elevation for it", d.Action, d.Mode)
@@ -160,9 +161,13 @@ func refusalReason(d Decision) string {
 // WithoutApprovers marks a refusal made where no policy trusts any approver
 // key, so its reason gives the ways on that exist instead of asking for a
 // grant nobody can issue.
-func (d Decision) WithoutApprovers() Decision {
+func (d Decision) WithoutApprovers(p *Policy) Decision {
 	if !d.Allowed && d.Mode != Restricted && d.GrantErr == nil {
 		d.NoApprovers = true
+		d.approversNote = "no system policy with approvers is installed"
+		if p != nil && p.Path != "" {
+			d.approversNote = p.Source() + " trusts no approver key"
+		}
 		d.Reason = refusalReason(d)
 	}
 	return d

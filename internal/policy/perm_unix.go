@@ -3,6 +3,7 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -36,20 +37,20 @@ func checkOwnership(fi fs.FileInfo) error {
 // checked are the ones that hold the file.
 func checkSystemOwnership(path string, fi fs.FileInfo, owner int) error {
 	if err := ownedBy(fi, owner, false); err != nil {
-		return fmt.Errorf("%s; the system policy must belong to root and be writable by root only (chown root:root, chmod 644)", err)
+		return fmt.Errorf("%w; the system policy must belong to root and be writable by root only (chown root:root, chmod 644)", err)
 	}
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
-		return fmt.Errorf("cannot be resolved: %v", err)
+		return fmt.Errorf("cannot be resolved: %w", err)
 	}
 	real, _ = filepath.Abs(real)
 	for dir := filepath.Dir(real); ; dir = filepath.Dir(dir) {
 		dfi, err := os.Stat(dir)
 		if err != nil {
-			return fmt.Errorf("its folder %s cannot be inspected: %v", dir, err)
+			return fmt.Errorf("its folder %s cannot be inspected: %w", dir, err)
 		}
 		if err := ownedBy(dfi, owner, true); err != nil {
-			return fmt.Errorf("its folder %s %s; every folder above the system policy must belong to root and be writable by root only", dir, err)
+			return fmt.Errorf("its folder %s %w; every folder above the system policy must belong to root and be writable by root only", dir, err)
 		}
 		if parent := filepath.Dir(dir); parent == dir {
 			return nil
@@ -60,13 +61,13 @@ func checkSystemOwnership(path string, fi fs.FileInfo, owner int) error {
 func ownedBy(fi fs.FileInfo, owner int, folder bool) error {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
-		return fmt.Errorf("has no owner information")
+		return errors.New("has no owner information")
 	}
 	if uid := int(st.Uid); uid != owner && uid != 0 {
 		return fmt.Errorf("is owned by uid %d, not root", uid)
 	}
 	perm := fi.Mode().Perm()
-	if perm&0o022 != 0 && !(folder && fi.Mode()&os.ModeSticky != 0) {
+	if perm&0o022 != 0 && (!folder || fi.Mode()&os.ModeSticky == 0) {
 		return fmt.Errorf("is writable by group or others (mode %04o)", perm)
 	}
 	return nil

@@ -45,7 +45,7 @@ func TestDecideSubject(t *testing.T) {
 			}
 		})
 	}
-	if d := DecideSubject(Standard, Subject{Action: ActionDelete, Names: []string{"web-1"}}, nil, now).WithoutApprovers(); !d.NoApprovers || d.Summary() != "Elevation Required For Destructive Change" {
+	if d := DecideSubject(Standard, Subject{Action: ActionDelete, Names: []string{"web-1"}}, nil, now).WithoutApprovers(nil); !d.NoApprovers || d.Summary() != "Elevation Required For Destructive Change" {
 		t.Errorf("without approvers: %+v", d)
 	}
 }
