@@ -27,9 +27,13 @@ func TestMain(m *testing.M) {
 		// The scenario's system policy: only this test binary can move it
 		// (see policy.SetSystemPathForTest); the provider users run reads
 		// the fixed path whatever the environment says.
-		if p := os.Getenv(systemPolicyEnv); p != "" {
-			policy.SetSystemPathForTest(p)
+		p := os.Getenv(systemPolicyEnv)
+		if p == "" {
+			// No scenario policy: a policy installed on this machine
+			// must not decide the scenario either.
+			p = "/nonexistent/ceso-chaos/policy.json"
 		}
+		policy.SetSystemPathForTest(p)
 		os.Exit(serve())
 	}
 	acctest.Main(m)
