@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,5 +52,48 @@ func TestReadPlanListsElevatedChanges(t *testing.T) {
 	}
 	if _, err := readPlan(path); err == nil {
 		t.Error("a JSON file without format_version was read as a plan")
+	}
+}
+
+// grant issue --plan binds the grant to the plan's elevated changes, and
+// grant inspect --plan refuses a plan that needs more.
+func TestPlanBoundGrantCommands(t *testing.T) {
+	t.Parallel()
+	dir, key, pol := approverSetup(t)
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	reviewed := write("reviewed.json", `{"format_version":"1.2","resource_changes":[
+ {"address":"ceso_vm.a","mode":"managed","type":"ceso_vm","change":{"actions":["delete"],"before":{"id":"u-1"},"after":null}}]}`)
+	bigger := write("bigger.json", `{"format_version":"1.2","resource_changes":[
+ {"address":"ceso_vm.a","mode":"managed","type":"ceso_vm","change":{"actions":["delete"],"before":{"id":"u-1"},"after":null}},
+ {"address":"ceso_vm.b","mode":"managed","type":"ceso_vm","change":{"actions":["delete"],"before":{"id":"u-2"},"after":null}}]}`)
+	harmless := write("harmless.json", `{"format_version":"1.2","resource_changes":[
+ {"address":"ceso_vm.c","mode":"managed","type":"ceso_vm","change":{"actions":["create"],"before":null,"after":{"name":"c"}}}]}`)
+
+	r := run(t, t0, "", "grant", "issue", "--key", key, "--plan", reviewed, "--host", "esxi01", "--reason", "CHG-9", "--approver", "alice")
+	if r.code != 0 || !strings.Contains(r.stderr, "ceso_vm.a: delete ceso_vm u-1 (the VM is deleted)") {
+		t.Fatalf("grant issue --plan: %+v", r)
+	}
+	token := strings.TrimSpace(r.stdout)
+	r = run(t, t0, "", "grant", "inspect", "--policy", pol, "--plan", reviewed, token)
+	if r.code != 0 || !strings.Contains(r.stdout, "plan:       bound to 1 changes") || !strings.Contains(r.stdout, "needs no elevation beyond the grant") {
+		t.Errorf("inspect of the reviewed plan: %+v", r)
+	}
+	r = run(t, t0, "", "grant", "inspect", "--policy", pol, "--plan", bigger, token)
+	if r.code != 1 || !strings.Contains(r.stdout, "REFUSED") || !strings.Contains(r.stdout, "ceso_vm.b: delete ceso_vm u-2") {
+		t.Errorf("inspect of a bigger plan: %+v", r)
+	}
+	r = run(t, t0, "", "grant", "issue", "--key", key, "--plan", harmless, "--host", "esxi01", "--reason", "CHG-9", "--approver", "alice")
+	if r.code != 1 || !strings.Contains(r.stderr, "needs no grant") {
+		t.Errorf("grant for a plan without elevated changes: %+v", r)
+	}
+	r = run(t, t0, "", "grant", "issue", "--key", key, "--plan", filepath.Join(dir, "none.json"), "--host", "esxi01", "--reason", "CHG-9", "--approver", "alice")
+	if r.code != 1 {
+		t.Errorf("grant for a missing plan: %+v", r)
 	}
 }
