@@ -314,6 +314,20 @@ data "ceso_host" "h" {}
 		t.Fatalf("a plan against the listed host failed: %v\n%s", err, out)
 	}
 
+	// HCL no longer beats the administrator's CESO_HOST, policy or not.
+	envw := newWorkspace(t)
+	envAudit := filepath.Join(t.TempDir(), "env.jsonl")
+	envw.env = append(envw.env, "CESO_HOST="+h.URL.String(), "CESO_AUDIT_FILE="+envAudit)
+	rogue.ResetMethods()
+	envw.write(rogue.config("", restricted) + data)
+	out, err = envw.run("plan", "-input=false", "-no-color")
+	if err == nil {
+		t.Fatalf("HCL host won over CESO_HOST:\n%s", out)
+	}
+	expectOutput(t, out, "Host Differs From CESO_HOST", rogue.URL.String())
+	rogue.noHostCalls(false)
+	expectAudited(t, envAudit, map[string]string{"kind": "event", "reason": "configuration refused"}, "Host Differs From CESO_HOST")
+
 	// Plain http is refused for any host but loopback, with no policy at all.
 	looseAudit := filepath.Join(t.TempDir(), "loose.jsonl")
 	loose.env = append(loose.env, "CESO_AUDIT_FILE="+looseAudit)

@@ -79,14 +79,6 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 		return nil, diags
 	}
 
-	if h, env := cfg.Host.ValueString(), os.Getenv("CESO_HOST"); h != "" && env != "" && !strings.EqualFold(h, env) {
-		// The environment outranks HCL (an administrator or CI runner sets
-		// it; an agent edits .tf files), and silently picking either would
-		// surprise one of them.
-		diags.AddAttributeError(path.Root("host"), "Host Differs From CESO_HOST",
-			fmt.Sprintf("The provider block names host %q and CESO_HOST names %q. Remove host from the provider block to use CESO_HOST, or unset CESO_HOST.", h, env))
-		return nil, diags
-	}
 	ec := esxi.Config{
 		Host:       stringOrEnv(cfg.Host, "CESO_HOST"),
 		Username:   stringOrEnv(cfg.Username, "CESO_USERNAME"),
@@ -112,6 +104,16 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 
 	g := newGuard(&diags, cfg, ec.Password)
 	if diags.HasError() {
+		return nil, diags
+	}
+	if h, env := cfg.Host.ValueString(), os.Getenv("CESO_HOST"); h != "" && env != "" && !strings.EqualFold(h, env) {
+		// The environment outranks HCL (an administrator or CI runner sets
+		// it; an agent edits .tf files), and silently picking either would
+		// surprise one of them. Audited like any refused host.
+		detail := fmt.Sprintf("The provider block names host %q and CESO_HOST names %q. Remove host from the provider block to use CESO_HOST, or unset CESO_HOST.", h, env)
+		_ = g.RefuseConfig("host", "Host Differs From CESO_HOST", detail)
+		_ = g.Close(ctx)
+		diags.AddAttributeError(path.Root("host"), "Host Differs From CESO_HOST", detail)
 		return nil, diags
 	}
 	if err := ec.Validate(); err != nil && ec.Host != "" {
