@@ -28,8 +28,13 @@ func (g *Guard) Plan(op Op) policy.Decision {
 // the first refusal wins; when all are allowed, the most demanding action's
 // decision (and its grant) stands for the op.
 func (g *Guard) decide(op Op, current string) policy.Decision {
+	// The name on the host and the name asked for; an unknown (empty) new
+	// name at plan time is decided at apply, when it is known.
 	names := []string{op.Object}
-	if current != "" && current != op.Object {
+	switch {
+	case current != "" && op.Object == "":
+		names = []string{current}
+	case current != "" && current != op.Object:
 		names = []string{current, op.Object}
 	}
 	id := op.ID
