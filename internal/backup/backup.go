@@ -103,6 +103,11 @@ type Spec struct {
 	AllowExistingSnapshots bool
 	// Triggers are recorded in the manifest, so an import recovers them.
 	Triggers map[string]string
+	// ConfirmPrune, when set, is asked before anything is written whether
+	// retention may remove the given complete backups after this one
+	// succeeds; an error stops the backup before it starts. Pruning loses
+	// backups, so the caller's policy decides it, not the retention count.
+	ConfirmPrune func(ctx context.Context, dirs []string) error
 }
 
 // Result is what a backup did.

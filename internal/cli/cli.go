@@ -39,11 +39,15 @@ Approver commands:
         Make an ed25519 key pair: PREFIX.key (private, mode 0600) and
         PREFIX.pub, and print the trusted_keys entry for the policy file.
         Missing folders of PREFIX are created with mode 0700.
-  grant issue --key FILE --mode MODE --scope PATTERN[,PATTERN...] --reason TEXT --approver NAME [--ttl 1h]
-        Sign an elevation grant and print it. TTL is at most 24h.
-  grant inspect [--policy FILE] TOKEN|-
-        Show what a grant says; with --policy, also verify it against the
-        policy's trusted keys.
+  grant issue --key FILE --host HOST --reason TEXT --approver NAME
+              (--mode MODE --scope PATTERN[,PATTERN...] | --plan PLAN.json) [--once] [--ttl 1h]
+        Sign an elevation grant for one host and print it. TTL is at most
+        24h. --plan binds it to the elevated changes of a reviewed plan
+        (terraform show -json tfplan > PLAN.json); --once lets one apply use it.
+  grant inspect [--policy FILE] [--plan PLAN.json] TOKEN|-
+        Show what a grant says and verify it against the system policy's
+        trusted keys (or --policy's, for a review); with --plan, check that
+        the plan needs no elevation the grant does not give.
   audit verify FILE
         Check the hash chain of an audit file; exit 1 at the first broken record.
   install [--dir DIR] [--force]
@@ -55,9 +59,10 @@ Approver commands:
 
 // runner carries what tests replace: the clock and standard input.
 type runner struct {
-	now   func() time.Time
-	stdin io.Reader
-	self  string // the binary install copies; "" means the running one
+	now    func() time.Time
+	stdin  io.Reader
+	getenv func(string) string
+	self   string // the binary install copies; "" means the running one
 }
 
 var commands = map[string]func(r runner, args []string, stdout, stderr io.Writer) int{
@@ -77,7 +82,7 @@ func IsCommand(arg string) bool {
 
 // Run executes an approver command and returns the process exit code.
 func Run(args []string, stdout, stderr io.Writer) int {
-	return runner{now: time.Now, stdin: os.Stdin}.run(args, stdout, stderr)
+	return runner{now: time.Now, stdin: os.Stdin, getenv: os.Getenv}.run(args, stdout, stderr)
 }
 
 // IsApproverInvocation reports whether main should run the approver CLI

@@ -14,7 +14,7 @@ import (
 // review recommends the grant by mode and scope and shows the plan-bound
 // form as what comes next; TestPlanBoundGrantsFlag fails when the two
 // disagree, so adding --plan cannot forget this switch.
-const planBoundGrants = false
+const planBoundGrants = true
 
 func (r runner) review(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("review", stderr)
@@ -42,7 +42,13 @@ func (r runner) review(args []string, stdout, stderr io.Writer) int {
 	if name == "-" {
 		name = "" // the grant command then shows a placeholder file name
 	}
-	pol, polErr := policy.Load(*policyPath, nil)
+	var pol *policy.Policy
+	var polErr error
+	if *policyPath != "" {
+		pol, polErr = policy.LoadPolicyFile(*policyPath)
+	} else {
+		pol, polErr = policy.Load(r.getenv)
+	}
 	rep, err := review.Build(in, review.Options{PlanPath: name, Policy: pol, PolicyErr: polErr, PlanBound: planBoundGrants})
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %s: %v\n", pos[0], err)

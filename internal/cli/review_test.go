@@ -21,7 +21,7 @@ func TestReviewCommand(t *testing.T) {
 		t.Fatalf("review: %+v", r)
 	}
 	for _, want := range []string{"Review of " + plan, "Destroyed or replaced (1)", `ceso_vm.db1  VM "db-1"  needs unrestricted (delete)`,
-		"grant issue --mode unrestricted --scope db-1,web-1,web-2,web-3", "--plan " + plan, "trusted approvers: alice"} {
+		"grant issue --host esxi.test --mode unrestricted --scope db-1,web-1,web-2,web-3", "--plan " + plan + " --once", "trusted approvers: alice"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("page lacks %q:\n%s", want, r.stdout)
 		}

@@ -178,9 +178,11 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	object := state.VMName.ValueString()
 	if req.Plan.Raw.IsNull() {
-		r.data.guardPlan(req, resp, backupType, object, deleteAction)
+		r.data.guardPlan(req, resp, backupType, object, state.ID.ValueString(), deleteAction)
 		return
 	}
+	// ModifyPlan does not see RequiresReplace set by attribute plan
+	// modifiers, so the replacing attributes are compared here.
 	reasons := []string(nil)
 	if !req.State.Raw.IsNull() {
 		reasons = backupReplaceReasons(&state, &plan)
@@ -205,7 +207,7 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	switch {
 	case req.State.Raw.IsNull():
-		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, Action: policy.ActionCreate})
+		r.data.warnIfRefused(&resp.Diagnostics, backupCreateOp(object, &plan))
 	case replaced: // a new backup, and the old one goes unless retained
 		if !state.RetainOnDestroy.ValueBool() {
 			resp.Diagnostics.AddWarning("Old Backup Deleted Before The New One Exists",
@@ -213,11 +215,22 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 					"Set retain_on_destroy = true (the default; keep then prunes old backups only after a new one succeeded), or add lifecycle { create_before_destroy = true }.",
 					strings.Join(reasons, ", "), state.Path.ValueString()))
 		}
-		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, Action: deleteAction})
-		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, Action: policy.ActionCreate})
+		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, ID: state.ID.ValueString(), Action: deleteAction})
+		r.data.warnIfRefused(&resp.Diagnostics, backupCreateOp(object, &plan))
 	default:
-		r.data.guardPlan(req, resp, backupType, object, deleteAction)
+		r.data.guardPlan(req, resp, backupType, object, state.ID.ValueString(), deleteAction)
 	}
+}
+
+// backupCreateOp is a new backup as the plan sees it: with retention, it
+// may prune older backups (backup_prune), which the apply decides on what
+// it finds then.
+func backupCreateOp(object string, plan *backupModel) guard.Op {
+	op := guard.Op{ResourceType: backupType, Object: object, ID: plan.VM.ValueString(), Action: policy.ActionCreate}
+	if plan.Keep.ValueInt64() > 0 {
+		op.Effects = []policy.Action{policy.ActionBackupPrune}
+	}
+	return op
 }
 
 func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -240,8 +253,14 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 		addBackupError(&resp.Diagnostics, "Cannot Find VM", err)
 		return
 	}
+	// Retention removes older backups: that is decided on its own, before
+	// the backup starts, whatever the create itself is allowed.
+	spec.ConfirmPrune = func(ctx context.Context, dirs []string) error {
+		return r.data.guard.Check(ctx, guard.Op{ResourceType: backupType, Object: name, ID: spec.VM, Action: policy.ActionBackupPrune,
+			Details: map[string]any{"prunes": dirs, "keep": spec.Keep}})
+	}
 	var res *backup.Result
-	op := guard.Op{ResourceType: backupType, Object: name, Action: policy.ActionCreate, Details: map[string]any{
+	op := guard.Op{ResourceType: backupType, Object: name, ID: spec.VM, Action: policy.ActionCreate, Details: map[string]any{
 		"vm_uuid": spec.VM, "destination": spec.Destination, "disk_format": spec.DiskFormat, "keep": spec.Keep, "quiesce": spec.Quiesce}}
 	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Backup Failed", func(ctx context.Context) error {
 		var err error
@@ -332,7 +351,7 @@ func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 	details := map[string]any{"backup_id": state.ID.ValueString(), "path": state.Path.ValueString()}
 	if state.RetainOnDestroy.ValueBool() {
-		op := guard.Op{ResourceType: backupType, Object: state.VMName.ValueString(), Action: policy.ActionDiscard, Details: details}
+		op := guard.Op{ResourceType: backupType, Object: state.VMName.ValueString(), ID: state.ID.ValueString(), Action: policy.ActionDiscard, Details: details}
 		if r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Forget Backup", func(context.Context) error { return nil }) {
 			tflog.Info(ctx, "backup retained on destroy", map[string]any{"path": state.Path.ValueString()})
 		}
@@ -346,7 +365,7 @@ func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	op := guard.Op{ResourceType: backupType, Object: state.VMName.ValueString(), Action: policy.ActionBackupDelete, Details: details}
+	op := guard.Op{ResourceType: backupType, Object: state.VMName.ValueString(), ID: state.ID.ValueString(), Action: policy.ActionBackupDelete, Details: details}
 	r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Delete Backup", func(ctx context.Context) error {
 		return api.Delete(ctx, state.Path.ValueString())
 	})

@@ -62,7 +62,7 @@ func (r *cloudinitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		if req.Plan.Raw.IsNull() {
 			src = cloudinitOp(ctx, req.State, "")
 		}
-		r.data.guardPlan(req, resp, src.ResourceType, src.Object, policy.ActionDiscard)
+		r.data.guardPlan(req, resp, src.ResourceType, src.Object, "", policy.ActionDiscard)
 	}()
 	if req.Plan.Raw.IsNull() || !req.Config.Raw.IsFullyKnown() {
 		return // destroy, or inputs known only at apply

@@ -38,7 +38,7 @@ func (c reviewPlan) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest,
 	// the stored plan replays to the same page.
 	planJSON = bytes.ReplaceAll(planJSON, []byte(c.host.URL.String()), []byte("https://esxi.test/sdk"))
 	// The same options as the review package's replay of this plan.
-	rep, err := review.Build(bytes.NewReader(planJSON), review.Options{PlanPath: "plan.json", Policy: &policy.Policy{
+	rep, err := review.Build(bytes.NewReader(planJSON), review.Options{PlanPath: "plan.json", PlanBound: true, Policy: &policy.Policy{
 		Path: "/etc/ceso/policy.json", MaxMode: policy.Standard, TrustedKeys: []policy.TrustedKey{{Name: "alice"}}}})
 	if err != nil {
 		resp.Error = err

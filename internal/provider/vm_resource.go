@@ -78,32 +78,34 @@ func addVMErrors(diags *diag.Diagnostics, summary string, err error) {
 // asks the domain what the update will do, so a disk shrink or a needed
 // power cycle is an error at plan time rather than a surprise at apply.
 func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	var name types.String
-	if req.Plan.Raw.IsNull() {
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("name"), &name)...)
-		r.data.guardPlan(req, resp, vmType, name.ValueString(), policy.ActionDelete)
-		return
-	}
-	var plan, state vmModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
+	var state vmModel
 	if !req.State.Raw.IsNull() {
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
 	}
+	if req.Plan.Raw.IsNull() {
+		r.data.warnIfRefused(&resp.Diagnostics, vmOp(&state, state.Name.ValueString(), policy.ActionDelete))
+		return
+	}
+	var plan vmModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	action, changes := plannedAction(req, resp, policy.ActionDelete, !req.State.Raw.IsNull() && len(replaceReasons(&state, &plan)) > 0)
 	if !changes {
 		return
 	}
+	op := vmOp(&state, plan.Name.ValueString(), action)
+	if action == policy.ActionReplace {
+		// A replace deletes the VM in state, then creates the new one.
+		op = vmOp(&state, state.Name.ValueString(), policy.ActionDelete)
+	}
 	if action == policy.ActionUpdate {
-		if forcesPowerOff(&state, &plan) {
-			action = policy.ActionPowerOffForced
-		}
-		r.planUpdate(ctx, &state, &plan, resp)
+		up := r.planUpdate(ctx, &state, &plan, resp)
+		op.Effects = updateEffects(&state, &plan, up)
 	}
 	if action == policy.ActionReplace {
 		// The CLI plans the create half of a replacement again with no prior
@@ -114,7 +116,10 @@ func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 	if action == policy.ActionCreate || action == policy.ActionReplace {
 		r.planCreate(ctx, req, resp, replacedVM(ctx, req, state.ID.ValueString()))
 	}
-	r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: vmType, Object: plan.Name.ValueString(), Action: action})
+	if action == policy.ActionCreate && r.takesOver(ctx, plan.Name) {
+		op.Effects = append(op.Effects, policy.ActionAdoptExisting)
+	}
+	r.data.warnIfRefused(&resp.Diagnostics, op)
 }
 
 // replaceReasons lists the attributes whose change replaces the VM, mirroring
@@ -195,6 +200,17 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	// A new VM never needs a hard power-off; one taken over is decided by
+	// ConfirmTakeOver, so create never carries force_power_off along.
+	opts.AllowForcedPowerOff = false
+	opts.ConfirmTakeOver = func(ctx context.Context, uuid string, destroy bool) error {
+		verb := "take over"
+		if destroy {
+			verb = "destroy and remake"
+		}
+		return r.data.guard.Check(ctx, guard.Op{ResourceType: vmType, Object: spec.Name, Action: policy.ActionAdoptExisting,
+			Details: map[string]any{"existing_uuid": uuid, "effect": verb}})
+	}
 	var res *vm.Result
 	op := guard.Op{ResourceType: vmType, Object: spec.Name, Action: policy.ActionCreate,
 		Details: map[string]any{"template": spec.Template, "cpus": spec.CPUs, "memory_mb": spec.MemoryMB, "power": spec.Power}}
@@ -277,14 +293,18 @@ func (r *vmResource) Update(ctx context.Context, req resource.UpdateRequest, res
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	action := policy.ActionUpdate
-	if forcesPowerOff(&state, &plan) {
-		action = policy.ActionPowerOffForced
-	} else {
+	if !forcesPowerOff(&state, &plan) {
 		opts.AllowForcedPowerOff = false
 	}
+	op := vmOp(&state, spec.Name, policy.ActionUpdate)
+	op.Current = currentName(api, state.ID.ValueString())
+	up, err := api.PlanUpdate(ctx, state.ID.ValueString(), spec)
+	if err != nil && !vm.IsNotFound(err) {
+		addVMErrors(&resp.Diagnostics, "Cannot Update VM", err)
+		return
+	}
+	op.Effects = updateEffects(&state, &plan, up)
 	var res *vm.Result
-	op := guard.Op{ResourceType: vmType, Object: spec.Name, Action: action, Details: map[string]any{"uuid": state.ID.ValueString()}}
 	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Update VM", func(ctx context.Context) error {
 		var err error
 		res, err = api.Update(ctx, state.ID.ValueString(), spec, opts)
@@ -312,8 +332,8 @@ func (r *vmResource) Delete(ctx context.Context, req resource.DeleteRequest, res
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	op := guard.Op{ResourceType: vmType, Object: state.Name.ValueString(), Action: policy.ActionDelete,
-		Details: map[string]any{"uuid": state.ID.ValueString()}}
+	op := vmOp(&state, state.Name.ValueString(), policy.ActionDelete)
+	op.Current = currentName(api, state.ID.ValueString())
 	var res *vm.Result
 	r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Delete VM", func(ctx context.Context) error {
 		var err error

@@ -28,7 +28,7 @@ func (x *index) reviewBackup(rc *resourceChange, c *Change) {
 	create := func() {
 		c.add(Created, policy.ActionCreate, "a new backup in "+dest)
 		if keep, _ := ch.After["keep"].(float64); keep > 0 {
-			c.add(BackupsPruned, policy.ActionCreate, fmt.Sprintf("after it succeeds, only the %d newest complete backups of the VM in %s are kept; older ones are deleted", int(keep), dest))
+			c.add(BackupsPruned, policy.ActionBackupPrune, fmt.Sprintf("after it succeeds, only the %d newest complete backups of the VM in %s are kept; older ones are deleted", int(keep), dest))
 		}
 	}
 	switch kind(ch.Actions) {

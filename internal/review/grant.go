@@ -1,6 +1,7 @@
 package review
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
@@ -13,9 +14,12 @@ const grantPlaceholders = ` --key KEY_FILE --approver NAME --reason "TICKET: wha
 // and scope, and bound to the plan file. One function builds both so the
 // page, --json and the docs cannot disagree, and switching the
 // recommendation once plan-bound grants exist is the planBound flag alone.
-func GrantCommands(planPath string, mode policy.Mode, scope []string, planBound bool) *Grant {
+func GrantCommands(planPath string, mode policy.Mode, scope []string, host string, planBound bool) *Grant {
 	g := &Grant{Mode: mode, Scope: scope}
-	byScope := []string{policy.GrantCommand, "--mode", mode.String()}
+	if host == "" {
+		host = "HOST"
+	}
+	byScope := []string{policy.GrantCommand, "--host", shellQuote(host), "--mode", mode.String()}
 	if len(scope) > 0 {
 		byScope = append(byScope, "--scope", shellQuote(strings.Join(scope, ",")))
 	}
@@ -23,7 +27,7 @@ func GrantCommands(planPath string, mode policy.Mode, scope []string, planBound 
 	if planPath == "" {
 		planPath = "PLAN.json"
 	}
-	g.PlanCommand = policy.GrantCommand + " --plan " + shellQuote(planPath) + grantPlaceholders
+	g.PlanCommand = policy.GrantCommand + " --host " + shellQuote(host) + " --plan " + shellQuote(planPath) + " --once" + grantPlaceholders
 	g.Recommended = g.Command
 	if planBound {
 		g.Recommended = g.PlanCommand
@@ -46,4 +50,24 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// grantHost is the host name a grant names for a configured host value (a
+// name, host:port or https://host/sdk): the provider accepts a grant whose
+// host is the host name it connects to. Values it cannot read (a variable
+// not known at plan) leave the placeholder.
+func grantHost(configured string) string {
+	if configured == "" || strings.ContainsAny(configured, " ()") {
+		return ""
+	}
+	if strings.Contains(configured, "://") {
+		if u, err := url.Parse(configured); err == nil && u.Hostname() != "" {
+			return u.Hostname()
+		}
+		return ""
+	}
+	if i := strings.IndexByte(configured, '/'); i >= 0 {
+		configured = configured[:i]
+	}
+	return configured
 }

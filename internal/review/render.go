@@ -48,7 +48,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 		b.WriteString("\n")
 		fmt.Fprintf(&b, "Grant that covers this plan (mode %s, scope %s):\n  %s\n", g.Mode, orNone(strings.Join(g.Scope, ",")), g.Recommended)
 		if g.Recommended == g.Command {
-			fmt.Fprintf(&b, "Bound to this plan, once grant issue accepts --plan:\n  %s\n", g.PlanCommand)
+			fmt.Fprintf(&b, "Bound to this plan instead:\n  %s\n", g.PlanCommand)
 		} else {
 			fmt.Fprintf(&b, "By mode and scope instead:\n  %s\n", g.Command)
 		}

@@ -180,7 +180,7 @@ func isCeso(rc *resourceChange) bool {
 // any change needs, and every object any change touches.
 func (rep *Report) coverWithGrant(opts Options) {
 	hi := policy.Mode(0)
-	var scope []string
+	var scope, hosts []string
 	for _, c := range rep.Changes {
 		m := c.mode()
 		if m <= policy.Restricted {
@@ -193,6 +193,7 @@ func (rep *Report) coverWithGrant(opts Options) {
 			scope = append(scope, c.Object)
 		}
 		scope = append(scope, c.Also...)
+		hosts = append(hosts, c.Host)
 	}
 	if hi == 0 {
 		return
@@ -200,7 +201,15 @@ func (rep *Report) coverWithGrant(opts Options) {
 	slices.Sort(scope)
 	scope = slices.Compact(scope)
 	rep.HighestMode = hi.String()
-	rep.Grant = GrantCommands(opts.PlanPath, hi, scope, opts.PlanBound)
+	slices.Sort(hosts)
+	hosts = slices.Compact(hosts)
+	host := ""
+	if len(hosts) == 1 {
+		host = hosts[0]
+	} else if len(hosts) > 1 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the plan changes %d hosts (%s); a grant names one host, so issue one grant per host.", len(hosts), strings.Join(hosts, ", ")))
+	}
+	rep.Grant = GrantCommands(opts.PlanPath, hi, scope, grantHost(host), opts.PlanBound)
 }
 
 // checkPolicy states which policy applies and warns about changes it

@@ -26,7 +26,7 @@ func TestReplayAcceptancePlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rep, err := Build(f, Options{PlanPath: "plan.json", Policy: alicePolicy})
+	rep, err := Build(f, Options{PlanPath: "plan.json", PlanBound: true, Policy: alicePolicy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestEffects(t *testing.T) {
 			change: rc("ceso_vm.a", []string{"update"},
 				vm("a", "disk", []any{disk(0, "[ds] a/a.vmdk", false), disk(1, "[ds] a/a_1.vmdk", false)}),
 				vm("a", "disk", []any{disk(1, "[ds] a/a_1.vmdk", false)})),
-			want: []effectLine{{"ceso_vm.a", ChangedInPlace, policy.Standard}, {"ceso_vm.a", FilesDeleted, policy.Standard}},
+			want: []effectLine{{"ceso_vm.a", ChangedInPlace, policy.Standard}, {"ceso_vm.a", FilesDeleted, policy.Unrestricted}},
 		},
 		"suspending with force_power_off may force a power-off too": {
 			change: rc("ceso_vm.a", []string{"update"}, vm("a"), vm("a", "power_state", "suspended", "force_power_off", true)),
@@ -325,15 +325,21 @@ func TestBadInput(t *testing.T) {
 
 func TestGrantCommands(t *testing.T) {
 	t.Parallel()
-	g := GrantCommands("my plan.json", policy.Unrestricted, []string{"web-*", "db-1"}, false)
-	if want := "terraform-provider-ceso grant issue --mode unrestricted --scope 'web-*,db-1' --key KEY_FILE"; !strings.HasPrefix(g.Command, want) {
+	g := GrantCommands("my plan.json", policy.Unrestricted, []string{"web-*", "db-1"}, "esxi01", false)
+	if want := "terraform-provider-ceso grant issue --host esxi01 --mode unrestricted --scope 'web-*,db-1' --key KEY_FILE"; !strings.HasPrefix(g.Command, want) {
 		t.Errorf("command = %s, want prefix %s", g.Command, want)
 	}
-	if !strings.Contains(g.PlanCommand, "--plan 'my plan.json' --key") || g.Recommended != g.Command {
+	if !strings.Contains(g.PlanCommand, "--host esxi01 --plan 'my plan.json' --once --key") || g.Recommended != g.Command {
 		t.Errorf("plan command = %s, recommended %s", g.PlanCommand, g.Recommended)
 	}
-	if g := GrantCommands("p.json", policy.Standard, []string{"a"}, true); g.Recommended != g.PlanCommand {
+	if g := GrantCommands("p.json", policy.Standard, []string{"a"}, "", true); g.Recommended != g.PlanCommand {
 		t.Errorf("plan-bound grants exist: recommended = %s", g.Recommended)
+	}
+	if got := grantHost("https://esxi01.example.com:8443/sdk"); got != "esxi01.example.com" {
+		t.Errorf("grantHost(URL) = %q", got)
+	}
+	if got := grantHost("esxi01:443"); got != "esxi01:443" {
+		t.Errorf("grantHost(host:port) = %q", got)
 	}
 	if got := shellQuote("it's"); got != `'it'\''s'` {
 		t.Errorf("shellQuote = %s", got)

@@ -76,7 +76,7 @@ type diskChanges struct {
 }
 
 // diskDiff finds the disks an update removes, by identity: the controller
-// family and unit number. A planned disk whose unit number is not set is
+// family, bus and unit number (the plan fills them in for every block). A planned disk whose unit number is not set is
 // the existing disk at its position, as the update matches it.
 func diskDiff(before, after map[string]any) diskChanges {
 	var res diskChanges
@@ -89,10 +89,11 @@ func diskDiff(before, after map[string]any) diskChanges {
 		m, _ := v.(map[string]any)
 		ctl, _ := m["controller_type"].(string)
 		unit, ok := m["unit_number"].(float64)
+		bus, _ := m["bus_number"].(float64) // absent or null: bus 0
 		if ctl == "" {
 			ctl = "scsi"
 		}
-		return fmt.Sprintf("%s:%d", ctl, int(unit)), ok
+		return fmt.Sprintf("%s:%d:%d", ctl, int(bus), int(unit)), ok
 	}
 	have := map[string]bool{}
 	for i, v := range al {
@@ -185,7 +186,7 @@ func (x *index) reviewVMUpdate(rc *resourceChange, c *Change) []string {
 	}
 	dd := diskDiff(before, after)
 	for _, d := range dd.deleted {
-		c.add(FilesDeleted, policy.ActionUpdate, d.String()+" is removed and its files deleted")
+		c.add(FilesDeleted, policy.ActionDiskDelete, d.String()+" is removed and its files deleted")
 	}
 	for _, d := range dd.kept {
 		c.Items[0].Detail = joinNonEmpty(c.Items[0].Detail, d.String()+" detached, files kept (keep_on_remove)")

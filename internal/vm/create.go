@@ -95,11 +95,21 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 				return nil, fieldErr("name", "VM name taken",
 					"a VM named %q exists at %s; a restore makes a new VM and never restores over an existing one. Choose another name, or delete that VM first.", v.Name, v.Path)
 			}
+			if opts.ConfirmTakeOver != nil {
+				if err := opts.ConfirmTakeOver(ctx, v.UUID, false); err != nil {
+					return nil, err
+				}
+			}
 			res.Adopted = true
 			err := m.converge(ctx, snap, v, &spec, opts, res)
 			return m.finish(ctx, v.UUID, res, err)
 		}
 		// An incomplete VM of an interrupted create: start over.
+		if opts.ConfirmTakeOver != nil {
+			if err := opts.ConfirmTakeOver(ctx, v.UUID, true); err != nil {
+				return nil, err
+			}
+		}
 		if err := m.write(ctx, func(ctx context.Context, s *esxi.Session) error {
 			return m.destroy(ctx, s, snap, v, specDirs(&spec, v), nil)
 		}); err != nil {

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"context"
 	"time"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
@@ -173,6 +174,11 @@ type Options struct {
 	AllowForcedPowerOff bool
 	// ShutdownTimeout bounds a graceful guest shutdown (default 2 minutes).
 	ShutdownTimeout time.Duration
+	// ConfirmTakeOver, when set, is asked before Create takes over a ceso
+	// VM of the same name (destroy false) or destroys an incomplete one
+	// (destroy true): both change a VM this create did not make, so the
+	// caller's policy decides. An error stops Create before any write.
+	ConfirmTakeOver func(ctx context.Context, uuid string, destroy bool) error
 }
 
 // Result is what a write did, for the caller's audit record and warnings.
