@@ -207,7 +207,7 @@ resource "ceso_vm" "disks" {
   name        = "eff-disks"
   power_state = "off"
 %s}
-`, strings.Repeat("  disk {\n    size_gb = 1\n  }\n", n))
+`, numberedDisks(n))
 	}
 	w.mustApply(standard + disks(2))
 	filesBefore, err := h.Files()
