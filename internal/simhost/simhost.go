@@ -55,6 +55,8 @@ type Host struct {
 	Password string
 	Options  Options
 
+	hold copyHold
+
 	mu      sync.Mutex
 	methods []string
 	hooks   []func(*simulator.Context, *simulator.Method) types.BaseMethodFault
@@ -107,6 +109,7 @@ func Start(opts Options) (*Host, error) {
 		h.Close()
 		return nil, err
 	}
+	h.installCopyHold()
 	h.ResetMethods()
 	return h, nil
 }
