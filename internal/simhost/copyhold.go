@@ -33,6 +33,7 @@ type copyHold struct {
 	release chan struct{} // closed by ReleaseCopies
 	running atomic.Int32
 	started atomic.Int32
+	stopped atomic.Int32 // cancelled
 }
 
 // HoldCopies makes every CopyVirtualDisk_Task started from now on run until
@@ -57,6 +58,9 @@ func (h *Host) ReleaseCopies() {
 
 // RunningCopies is how many held copies have not ended yet.
 func (h *Host) RunningCopies() int { return int(h.hold.running.Load()) }
+
+// CancelledCopies is how many held copies a CancelTask stopped.
+func (h *Host) CancelledCopies() int { return int(h.hold.stopped.Load()) }
 
 // StartedCopies is how many copies were held since the host started.
 func (h *Host) StartedCopies() int { return int(h.hold.started.Load()) }
@@ -132,6 +136,7 @@ func (m *holdingDiskManager) CopyVirtualDiskTask(ctx *simulator.Context, req *ty
 		case <-release:
 			return nil, nil
 		case <-ht.cancel:
+			h.hold.stopped.Add(1)
 		}
 		// A cancelled copy removes its partial destination before it ends.
 		fm := ctx.Map.FileManager()
