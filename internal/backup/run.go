@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
-	"github.com/vmware/govmomi/vmdk"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 )
@@ -51,7 +49,7 @@ type layout struct {
 	devices   []types.BaseVirtualDevice
 	vmx       string
 	files     []types.VirtualMachineFileLayoutExFileInfo
-	disks     []types.VirtualMachineFileLayoutExDiskLayout
+	layoutEx  *types.VirtualMachineFileLayoutEx
 	snapshots []types.VirtualMachineSnapshotTree // flattened
 	tools     string
 	power     string
@@ -71,7 +69,7 @@ func (r *run) readVM(ctx context.Context, s *esxi.Session) (*layout, error) {
 		l.devices, l.vmx = o.Config.Hardware.Device, o.Config.Files.VmPathName
 	}
 	if o.LayoutEx != nil {
-		l.files, l.disks = o.LayoutEx.File, o.LayoutEx.Disk
+		l.files, l.layoutEx = o.LayoutEx.File, o.LayoutEx
 	}
 	if o.Guest != nil {
 		l.tools = o.Guest.ToolsRunningStatus
@@ -90,24 +88,7 @@ func (r *run) readVM(ctx context.Context, s *esxi.Session) (*layout, error) {
 }
 
 // used is the space a disk's files take (every file of its chain).
-func (l *layout) used(key int32) int64 {
-	size := map[int32]int64{}
-	for _, f := range l.files {
-		size[f.Key] = f.Size
-	}
-	var n int64
-	for _, d := range l.disks {
-		if d.Key != key {
-			continue
-		}
-		for _, u := range d.Chain {
-			for _, k := range u.FileKey {
-				n += size[k]
-			}
-		}
-	}
-	return n
-}
+func (l *layout) used(key int32) int64 { return esxi.ChainSize(l.layoutEx, key) }
 
 // configFiles are the .vmx and .nvram to copy, with their sizes.
 func (l *layout) configFiles() []types.VirtualMachineFileLayoutExFileInfo {
@@ -248,29 +229,6 @@ func human(b int64) string {
 	return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
 }
 
-// cleanLeftovers removes what interrupted backups of this VM left: ceso's
-// snapshots, and folders without a manifest under the VM's folder.
-func (r *run) cleanLeftovers(ctx context.Context, s *esxi.Session, snaps []types.VirtualMachineSnapshotTree, earlier []Entry) error {
-	for _, t := range snaps {
-		what := fmt.Sprintf("ceso's snapshot %s of VM %s, left by an interrupted backup", t.Name, r.vm.Name)
-		if err := removeSnapshot(ctx, s, t.Snapshot, what); err != nil {
-			return err
-		}
-		r.res.CleanedUp = append(r.res.CleanedUp, "snapshot "+t.Name+" of VM "+r.vm.Name)
-	}
-	for _, e := range earlier {
-		if e.Status != StatusIncomplete {
-			continue
-		}
-		dir, _ := ParseLocation(e.Dir)
-		if err := r.st.remove(ctx, dir); err != nil {
-			return fmt.Errorf("remove the folder %s an interrupted backup left: %w", e.Dir, err)
-		}
-		r.res.CleanedUp = append(r.res.CleanedUp, "folder "+e.Dir)
-	}
-	return nil
-}
-
 func (r *run) newManifest(l *layout, disks []srcDisk, ctrls []Controller, nics []NIC) *Manifest {
 	f := r.m.client.Facts()
 	v := r.vm
@@ -339,36 +297,12 @@ func (r *run) copyAll(ctx context.Context, s *esxi.Session, l *layout, disks []s
 		}
 	}
 	if r.snapshot != nil {
-		if err := removeSnapshot(ctx, s, *r.snapshot, "ceso's backup snapshot of VM "+r.vm.Name); err != nil {
+		if err := esxi.RemoveSnapshot(ctx, s, r.vm.Ref, *r.snapshot, "ceso's backup snapshot of VM "+r.vm.Name); err != nil {
 			return err
 		}
 		r.snapshot = nil
 	}
 	return r.step("snapshot-removed")
-}
-
-// sourceSizes lists the configuration files at the source just before
-// they are copied, for the verification to compare with.
-func (r *run) sourceSizes(ctx context.Context, configs []types.VirtualMachineFileLayoutExFileInfo) error {
-	r.srcSize = map[string]int64{}
-	byDir := map[Location][]string{}
-	for _, f := range configs {
-		l, err := ParseLocation(f.Name)
-		if err != nil {
-			continue
-		}
-		byDir[l.Parent()] = append(byDir[l.Parent()], l.Base())
-	}
-	for dir, names := range byDir {
-		found, err := r.st.search(ctx, dir, false, names...)
-		if err != nil {
-			return err
-		}
-		for _, e := range found {
-			r.srcSize[e.name] = e.size
-		}
-	}
-	return nil
 }
 
 func (r *run) snapshotVM(ctx context.Context, s *esxi.Session, l *layout) error {
@@ -379,7 +313,7 @@ func (r *run) snapshotVM(ctx context.Context, s *esxi.Session, l *layout) error 
 	vmo := object.NewVirtualMachine(s.Client, r.vm.Ref)
 	task, err := vmo.CreateSnapshot(ctx, SnapshotPrefix+r.id,
 		"ceso backup "+r.id+" to "+r.dest.String()+"; removed when the copy is done", false, quiesce)
-	info, err := waitOrCancel(ctx, "snapshot VM "+r.vm.Name, task, err)
+	info, err := esxi.WaitOrCancel(ctx, "snapshot VM "+r.vm.Name, task, err)
 	if info != nil {
 		if ref, ok := info.Result.(types.ManagedObjectReference); ok {
 			r.snapshot = &ref
@@ -411,126 +345,6 @@ func (r *run) findSnapshot(ctx context.Context, s *esxi.Session) *types.ManagedO
 	return nil
 }
 
-// finish lists the copies, verifies them if asked and writes the manifest.
-func (r *run) finish(ctx context.Context) error {
-	found, err := r.st.search(ctx, r.dir, false)
-	if err != nil {
-		return err
-	}
-	have := map[string]entry{}
-	for _, e := range found {
-		if !e.folder && e.name != ManifestName {
-			have[e.name] = e
-		}
-	}
-	diskOf := map[string]int{} // file name -> disk index
-	for i, d := range r.manifest.Disks {
-		diskOf[d.File] = i
-	}
-	names := make([]string, 0, len(have))
-	for n := range have {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var problems []string
-	for _, n := range names {
-		e := have[n]
-		f := File{Name: n, Size: e.size, Kind: "other"}
-		switch {
-		case strings.HasSuffix(n, ".vmx"):
-			f.Kind = "config"
-		case strings.HasSuffix(n, ".nvram"):
-			f.Kind = "nvram"
-		case strings.HasSuffix(n, ".vmdk"):
-			f.Kind = "disk-extent"
-			if _, ok := diskOf[n]; ok {
-				f.Kind = "disk"
-			}
-		}
-		if i, ok := diskOf[n]; ok {
-			r.manifest.Disks[i].SizeBytes += e.size
-		} else if i, ok := extentOf(n, r.manifest.Disks); ok {
-			r.manifest.Disks[i].SizeBytes += e.size
-		}
-		if r.spec.Verify {
-			if want, ok := r.srcSize[n]; ok && want != e.size {
-				problems = append(problems, fmt.Sprintf("%s has %d bytes, its source %d", n, e.size, want))
-			}
-			if f.Kind != "disk-extent" && f.Kind != "other" && e.size <= maxSmallFile {
-				b, err := r.st.download(ctx, r.dir.Join(n))
-				if err != nil {
-					return fmt.Errorf("verify %s: %w", r.dir.Join(n), err)
-				}
-				f.SHA256 = sum(b)
-				if i, ok := diskOf[n]; ok {
-					problems = append(problems, checkDescriptor(b, r.manifest.Disks[i], have)...)
-				}
-			}
-		}
-		r.manifest.Files = append(r.manifest.Files, f)
-		r.manifest.SizeBytes += e.size
-	}
-	for _, d := range r.manifest.Disks {
-		if _, ok := have[d.File]; !ok {
-			problems = append(problems, "the copy of "+d.Source+" ("+d.File+") is missing")
-		}
-	}
-	for _, n := range r.configs {
-		if _, ok := have[n]; !ok {
-			problems = append(problems, "the copy of "+n+" is missing")
-		}
-	}
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		return fmt.Errorf("the copies in %s failed verification: %s", r.dir, strings.Join(problems, "; "))
-	}
-	r.manifest.Verified = r.spec.Verify
-	if err := r.step("verified"); err != nil {
-		return err
-	}
-	r.manifest.Status = StatusComplete
-	r.manifest.Finished = r.m.now().UTC()
-	b, err := r.manifest.encode()
-	if err != nil {
-		return err
-	}
-	return r.st.upload(ctx, r.dir.Join(ManifestName), b)
-}
-
-// extentOf finds the disk an extent file ("web-flat.vmdk") belongs to.
-func extentOf(name string, disks []Disk) (int, bool) {
-	for i, d := range disks {
-		base := strings.TrimSuffix(d.File, ".vmdk")
-		if strings.HasPrefix(name, base+"-") && strings.HasSuffix(name, ".vmdk") {
-			return i, true
-		}
-	}
-	return 0, false
-}
-
-// checkDescriptor checks a copied disk's descriptor: it parses, its
-// capacity is the source disk's, and its extents are there.
-func checkDescriptor(b []byte, d Disk, have map[string]entry) []string {
-	desc, err := vmdk.ParseDescriptor(strings.NewReader(string(b)))
-	if err != nil {
-		return []string{fmt.Sprintf("the descriptor %s does not parse: %v", d.File, err)}
-	}
-	var out []string
-	if c := desc.Capacity(); c != d.CapacityBytes {
-		out = append(out, fmt.Sprintf("the copy %s has a capacity of %d bytes, its source %d", d.File, c, d.CapacityBytes))
-	}
-	named := true
-	for _, x := range desc.Extent {
-		if _, ok := have[path.Base(x.Info)]; x.Info != "" && !ok {
-			named = false
-		}
-	}
-	if _, flat := have[strings.TrimSuffix(d.File, ".vmdk")+"-flat.vmdk"]; !named && !flat {
-		out = append(out, "the data file of "+d.File+" is missing")
-	}
-	return out
-}
-
 // fail cleans up after a failed attempt: the snapshot goes, the partial
 // copies go, and a manifest with status failed records the error. A
 // simulated crash (errAbandon) leaves everything as it is.
@@ -542,7 +356,7 @@ func (r *run) fail(ctx context.Context, s *esxi.Session, cause error) error {
 	defer cancel()
 	var notes []string
 	if r.snapshot != nil {
-		if err := removeSnapshot(ctx, s, *r.snapshot, "ceso's backup snapshot of VM "+r.vm.Name); err != nil {
+		if err := esxi.RemoveSnapshot(ctx, s, r.vm.Ref, *r.snapshot, "ceso's backup snapshot of VM "+r.vm.Name); err != nil {
 			notes = append(notes, fmt.Sprintf("removing the snapshot %s%s failed too (%v): the next backup of this VM removes it", SnapshotPrefix, r.id, err))
 		} else {
 			r.snapshot = nil
@@ -576,46 +390,4 @@ func (r *run) fail(ctx context.Context, s *esxi.Session, cause error) error {
 		msg += ". " + strings.Join(notes, "; ")
 	}
 	return fmt.Errorf(msg, cause)
-}
-
-// prune removes complete backups of this VM beyond Keep and its failed
-// attempts. It runs only after a complete backup; a failure is a warning.
-func (r *run) prune(ctx context.Context, earlier []Entry) {
-	var complete []Entry
-	for _, e := range earlier {
-		if e.Manifest == nil || !sameVM(e.Manifest, r.manifest) || e.ID == r.id {
-			continue
-		}
-		switch e.Status {
-		case StatusComplete:
-			complete = append(complete, e)
-		case StatusFailed:
-			r.drop(ctx, e)
-		}
-	}
-	if r.spec.Keep <= 0 {
-		return
-	}
-	sort.SliceStable(complete, func(i, j int) bool { return newer(complete[i], complete[j]) })
-	for i, e := range complete {
-		if i+1 >= r.spec.Keep { // the new backup is the first one kept
-			r.drop(ctx, e)
-		}
-	}
-}
-
-func (r *run) drop(ctx context.Context, e Entry) {
-	dir, err := ParseLocation(e.Dir)
-	if err == nil {
-		err = r.st.remove(ctx, dir)
-	}
-	if err != nil {
-		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("retention: removing the backup %s failed (%v); the next backup tries again", e.Dir, err))
-		return
-	}
-	r.res.Pruned = append(r.res.Pruned, e.Dir)
-}
-
-func sameVM(a, b *Manifest) bool {
-	return strings.EqualFold(a.VM.UUID, b.VM.UUID) && a.VM.UUID != ""
 }

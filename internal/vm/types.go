@@ -23,9 +23,9 @@ const (
 
 // Disk provisioning (Disk.Provisioning).
 const (
-	ProvisionThin        = "thin"
-	ProvisionThick       = "thick"        // lazily zeroed
-	ProvisionEagerZeroed = "eager_zeroed" // thick, zeroed at creation
+	ProvisionThin        = esxi.ProvisionThin
+	ProvisionThick       = esxi.ProvisionThick
+	ProvisionEagerZeroed = esxi.ProvisionEagerZeroed
 )
 
 // Spec is the desired state of one VM: what the resource's configuration
