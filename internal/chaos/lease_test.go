@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esxi-commander/terraform-provider-ceso/internal/acctest"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/simhost"
 )
 
@@ -105,7 +104,7 @@ resource "ceso_vm" "app" {
 	if b.err == nil {
 		t.Errorf("the second apply succeeded while the first one created the VM\n%s", b.out)
 	} else {
-		expectOutput(t, b.out, "Error: VM Being Created Elsewhere", "shared-01")
+		expectOutput(t, b.out, "Error: Cannot Create VM", "VM Being Created Elsewhere", "shared-01")
 	}
 	h.exactlyOne("shared-01")
 	if got := h.vmUUID("shared-01"); got != uuid {
@@ -119,7 +118,7 @@ resource "ceso_vm" "app" {
 	}
 
 	// The VM is complete now; the second workspace still did not make it.
-	out := wb.applyFails(cfg, "Error: VM Exists And Is Not In This State", "shared-01", "import")
+	out := wb.applyFails(cfg, "Error: Cannot Create VM", "VM Exists And Is Not In This State", "shared-01", "terraform import")
 	t.Log(diagnostics(out))
 	if n := len(wb.stateResources()); n != 0 {
 		t.Errorf("the second workspace took the VM over: %d resources in its state", n)
@@ -179,10 +178,10 @@ resource "ceso_vm" "app" {
 		}
 	}
 	// At once: the killed create's lease holds.
-	retry("Error: VM Being Created Elsewhere", "retry-01")
+	retry("Error: Cannot Create VM", "VM Being Created Elsewhere", "retry-01", "holds it until")
 	// After the lease expired, the host still copies.
 	time.Sleep(leaseTTL + time.Second)
-	retry("Error: VM Being Created Elsewhere", "retry-01", "task")
+	retry("Error: Cannot Create VM", "VM Being Created Elsewhere", "retry-01", "lease ran out", "still runs")
 	if h.RunningCopies() != 1 {
 		t.Fatalf("%d copies run on the host, want the killed create's one", h.RunningCopies())
 	}
@@ -234,5 +233,3 @@ resource "ceso_vm" "app" {
 	}
 	h.noLeaks(true)
 }
-
-var _ = acctest.ErrorMatching

@@ -147,8 +147,27 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 	}
 	connected.Store(client)
 	data.client = client
-	data.vms = vm.New(client)
+	vms := vm.New(client)
+	vms.LeaseTTL = leaseTTL(&diags)
+	data.vms = vms
 	return data, diags
+}
+
+// leaseTTL reads CESO_LEASE_TTL: how long a create lease lasts without a
+// renewal (vm.DefaultLeaseTTL when unset). Tests shorten it so a lease a
+// killed provider left runs out within the test; a holder only ever
+// shortens its own leases, so the variable cannot take another process's.
+func leaseTTL(diags *diag.Diagnostics) time.Duration {
+	v := os.Getenv("CESO_LEASE_TTL")
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		diags.AddWarning("Invalid CESO_LEASE_TTL", fmt.Sprintf("CESO_LEASE_TTL=%q is not a positive duration such as \"3m\"; the default (%s) applies.", v, vm.DefaultLeaseTTL))
+		return 0
+	}
+	return d
 }
 
 // newGuard builds the chokepoint from the safety attributes.

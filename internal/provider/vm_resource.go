@@ -240,10 +240,6 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 		}
 		return
 	}
-	if res.Adopted {
-		resp.Diagnostics.AddWarning("Adopted VM From An Interrupted Create",
-			fmt.Sprintf("VM %q was made by an earlier create that did not finish; it was complete, so ceso took it over instead of making a second one.", spec.Name))
-	}
 	if res.Replaced {
 		resp.Diagnostics.AddWarning("Cleaned Up An Interrupted Create",
 			fmt.Sprintf("An earlier create of %q left an incomplete VM; ceso removed it and created the VM again.", spec.Name))

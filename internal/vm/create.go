@@ -21,11 +21,14 @@ const cleanupTimeout = 5 * time.Minute
 // copies on a standalone host, CloneVM_Task on vCenter), then powers it as
 // asked and waits for an IP address if asked.
 //
-// The VM carries ceso's marker from its first task on. A VM of the same
-// name in the target folder that an earlier, interrupted create left is
-// adopted when it is complete (Result.Adopted) and destroyed and made again
-// otherwise (Result.Replaced). A VM of that name without the marker is never
-// touched: *NameTakenError.
+// The VM carries ceso's marker and a create lease (lease.go) from its first
+// task on. A VM of the same name in the target folder is never taken over:
+// a complete one of ceso's is refused with a pointer to import
+// (*NotInStateError), one without the marker with *NameTakenError, an
+// incomplete one that another create holds or a host task still works on
+// with *InProgressError. Only an incomplete VM whose lease ran out and on
+// which no task runs is destroyed and made again (Result.Replaced); see
+// Leftovers.
 //
 // When the VM was made but a later step failed (power-on, wait for an IP),
 // Create returns the Result with State set together with the error, so the
@@ -78,25 +81,18 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 		return nil, err
 	}
 
+	// A VM of that name in that folder is never taken over, and destroyed
+	// only when it is an incomplete one of a create that died.
+	leftovers := sameTarget(snap, spec.Name, pl.folderPath)
+	if err := m.settle(ctx, leftovers); err != nil {
+		return nil, err
+	}
+	if err := refuseLeftovers(leftovers); err != nil {
+		return nil, err
+	}
 	res := &Result{}
-	for i := range snap.VMs {
-		v := &snap.VMs[i]
-		if v.Name != spec.Name || v.Folder != pl.folderPath {
-			continue
-		}
-		if !isManaged(v) {
-			return nil, &NameTakenError{Name: v.Name, Path: v.Path, UUID: v.UUID}
-		}
-		if v.ExtraConfig[KeyState] == StateReady {
-			if restore != nil && v.ExtraConfig[KeyRestoredFrom] != restore.Manifest.ID {
-				return nil, fieldErr("name", "VM name taken",
-					"a VM named %q exists at %s; a restore makes a new VM and never restores over an existing one. Choose another name, or delete that VM first.", v.Name, v.Path)
-			}
-			res.Adopted = true
-			err := m.converge(ctx, snap, v, &spec, opts, res)
-			return m.finish(ctx, v.UUID, res, err)
-		}
-		// An incomplete VM of an interrupted create: start over.
+	for i := range leftovers {
+		v := &leftovers[i].VM
 		if err := m.write(ctx, func(ctx context.Context, s *esxi.Session) error {
 			return m.destroy(ctx, s, snap, v, specDirs(&spec, v), nil)
 		}); err != nil {
@@ -109,15 +105,21 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 			return nil, err
 		}
 	}
+	lease, err := m.leaseUntil(ctx)
+	if err != nil {
+		return nil, err
+	}
 
-	c := &creation{m: m, spec: &spec, tmpl: tmpl, restore: restore, pl: pl, id: newCreateID(), vcenter: vcenter, dirs: map[string]bool{}}
+	c := &creation{m: m, spec: &spec, tmpl: tmpl, restore: restore, pl: pl, id: newCreateID(), lease: lease, vcenter: vcenter, dirs: map[string]bool{}}
 	v, err := c.run(ctx, snap)
 	if err != nil {
 		if c.ref.Value != "" {
+			// Still under the lease: nobody else touches the VM meanwhile.
 			if cerr := m.cleanup(ctx, c); cerr != nil {
-				err = fmt.Errorf("%w; removing the incomplete VM failed too (%w): the next create of %q removes it", err, cerr, spec.Name)
+				err = fmt.Errorf("%w; removing the incomplete VM failed too (%w): the next create of %q removes it once its lease has run out", err, cerr, spec.Name)
 			}
 		}
+		c.hb.stop()
 		return nil, err
 	}
 	// The VM is powered off as made; v knows enough to power it.
@@ -190,6 +192,8 @@ type creation struct {
 	restore *backup.Source // set for a restore: tmpl describes the backup
 	pl      *placement
 	id      string
+	lease   string     // the end of the create lease the first task writes
+	hb      *heartbeat // renews the lease while the VM exists
 	vcenter bool
 
 	ref     types.ManagedObjectReference // set once the VM exists
@@ -236,6 +240,7 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (*esxi.VM, erro
 	if err != nil {
 		return nil, err
 	}
+	c.hb = c.m.renewLease(ctx, c.ref, c.spec.Name)
 	v, err := c.self(ctx)
 	if err != nil {
 		return nil, err
@@ -256,7 +261,9 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (*esxi.VM, erro
 	}
 
 	// The final reconfigure: devices, guest configuration, and the marker
-	// set to ready, in one task.
+	// set to ready (the lease dropped), in one task. No renewal may land
+	// after it.
+	c.hb.stop()
 	err = c.m.write(ctx, func(ctx context.Context, s *esxi.Session) error {
 		pln := &planner{s: c.spec, v: view{vm: v, devices: devices, pending: pending}, snap: snap, create: true, backing: backingFunc(ctx, s)}
 		p, err := pln.run()
@@ -269,7 +276,7 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (*esxi.VM, erro
 				return err
 			}
 		}
-		p.spec.ExtraConfig = append(p.spec.ExtraConfig, opt(KeyState, StateReady))
+		p.spec.ExtraConfig = append(p.spec.ExtraConfig, opt(KeyState, StateReady), opt(KeyLease, ""))
 		return reconfigure(ctx, s, v, p.spec)
 	})
 	return v, err

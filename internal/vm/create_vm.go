@@ -12,7 +12,7 @@ import (
 
 // marker is the extra config of the first task.
 func (c *creation) marker() []types.BaseOptionValue {
-	m := []types.BaseOptionValue{opt(KeyManaged, "true"), opt(KeyCreateID, c.id), opt(KeyState, StateCreating)}
+	m := []types.BaseOptionValue{opt(KeyManaged, "true"), opt(KeyCreateID, c.id), opt(KeyState, StateCreating), opt(KeyLease, c.lease)}
 	if c.restore != nil {
 		m = append(m, opt(KeyRestoredFrom, c.restore.Manifest.ID))
 	}

@@ -32,9 +32,14 @@ type Manager struct {
 	// PollInterval is how often waits (IP address, guest shutdown) look at
 	// the inventory again. Default 2 s.
 	PollInterval time.Duration
+	// LeaseTTL is how long a create lease lasts without a renewal
+	// (DefaultLeaseTTL when zero; at least 2 s).
+	LeaseTTL time.Duration
 
-	mu       sync.Mutex
-	creating map[string]bool // names being created by this process
+	mu         sync.Mutex
+	creating   map[string]bool // names being created by this process
+	clockKnown bool
+	clockSkew  time.Duration // the host's clock minus the local one
 }
 
 // New returns a Manager over a connected client.

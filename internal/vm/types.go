@@ -162,11 +162,8 @@ type Options struct {
 // Result is what a write did, for the caller's audit record and warnings.
 type Result struct {
 	State *VMState // the VM after the write (nil after Delete)
-	// Adopted is set when Create found a complete VM that an earlier,
-	// interrupted create had made, and took it over.
-	Adopted bool
 	// Replaced is set when Create found an incomplete VM of an earlier
-	// attempt and destroyed it before starting over.
+	// attempt whose lease had run out and destroyed it before starting over.
 	Replaced bool
 	// PowerCycled is set when the VM was powered off and on for the change.
 	PowerCycled bool

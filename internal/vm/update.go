@@ -95,7 +95,7 @@ func (m *Manager) converge(ctx context.Context, snap *esxi.Snapshot, v *esxi.VM,
 	var p *plan
 	err = m.client.Pool.WithSession(ctx, func(ctx context.Context, ss *esxi.Session) error {
 		var err error
-		p, err = (&planner{s: s, v: view{vm: v, devices: v.Devices}, snap: snap, match: res.Adopted, backing: backingFunc(ctx, ss)}).run()
+		p, err = (&planner{s: s, v: view{vm: v, devices: v.Devices}, snap: snap, backing: backingFunc(ctx, ss)}).run()
 		return err
 	})
 	if err != nil {
