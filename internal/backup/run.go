@@ -33,7 +33,9 @@ type run struct {
 	made     bool                          // the backup folder exists
 	snapshot *types.ManagedObjectReference // ceso's snapshot while it exists
 	manifest *Manifest
-	configs  []string         // names of the configuration files copied
+	skew     time.Duration // the host's clock minus the local one
+	beat     *beat         // renews the lease while the folder exists
+	configs  []string      // names of the configuration files copied
 	srcSize  map[string]int64 // their sizes at the source just before the copy (with Verify)
 }
 
@@ -129,6 +131,12 @@ func (r *run) do(ctx context.Context, s *esxi.Session) error {
 	if err != nil {
 		return err
 	}
+	if err := r.readClock(ctx, s); err != nil {
+		return err
+	}
+	if err := r.checkLeftovers(ctx, s, leftovers, earlier); err != nil {
+		return err
+	}
 	if err := r.cleanLeftovers(ctx, s, leftovers, earlier); err != nil {
 		return err
 	}
@@ -140,11 +148,24 @@ func (r *run) do(ctx context.Context, s *esxi.Session) error {
 		return err
 	}
 	r.made = true
+	// The lease before the snapshot: whoever finds the snapshot finds the
+	// lease through it.
+	if err := r.writeLease(ctx, r.st); err != nil {
+		return r.fail(ctx, s, err)
+	}
+	r.beat = r.renewLease(ctx, s)
+	defer r.beat.stop()
 	if err := r.copyAll(ctx, s, l, disks); err != nil {
 		return r.fail(ctx, s, err)
 	}
 	if err := r.finish(ctx); err != nil {
 		return r.fail(ctx, s, err)
+	}
+	// With the manifest written the folder is a complete backup, which no
+	// cleanup touches: the lease can go.
+	r.beat.stop()
+	if err := r.st.remove(ctx, r.dir.Join(LeaseName)); err != nil {
+		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("removing the lease file %s failed (%v); it is harmless", r.dir.Join(LeaseName), err))
 	}
 	r.res.Manifest = r.manifest
 	r.prune(ctx, earlier)
@@ -349,6 +370,9 @@ func (r *run) findSnapshot(ctx context.Context, s *esxi.Session) *types.ManagedO
 // copies go, and a manifest with status failed records the error. A
 // simulated crash (errAbandon) leaves everything as it is.
 func (r *run) fail(ctx context.Context, s *esxi.Session, cause error) error {
+	// No renewal may land in the folder the cleanup rewrites. (A simulated
+	// crash stops them too: a dead process renews nothing.)
+	r.beat.stop()
 	if errors.Is(cause, errAbandon) {
 		return cause
 	}

@@ -43,7 +43,7 @@ func (r *run) finish(ctx context.Context) error {
 	}
 	have := map[string]entry{}
 	for _, e := range found {
-		if !e.folder && e.name != ManifestName {
+		if !e.folder && e.name != ManifestName && e.name != LeaseName {
 			have[e.name] = e
 		}
 	}

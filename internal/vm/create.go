@@ -87,7 +87,7 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	if err := m.settle(ctx, leftovers); err != nil {
 		return nil, err
 	}
-	if err := refuseLeftovers(leftovers); err != nil {
+	if err := refuseLeftovers(leftovers, restore != nil); err != nil {
 		return nil, err
 	}
 	res := &Result{}

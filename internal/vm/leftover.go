@@ -76,14 +76,18 @@ func (e *NotInStateError) Error() string {
 }
 
 // refusal turns a leftover into Create's error (nil for LeftoverRemove).
-func (l *Leftover) refusal() error {
+func (l *Leftover) refusal(restore bool) error {
 	v := &l.VM
 	switch l.Action {
 	case LeftoverForeign:
 		return &NameTakenError{Name: v.Name, Path: v.Path, UUID: v.UUID}
 	case LeftoverReady:
 		e := &NotInStateError{Name: v.Name, Path: v.Path, UUID: v.UUID}
-		return &FieldError{Field: "name", Index: -1, Summary: "VM Exists And Is Not In This State", Detail: e.Error(), Err: e}
+		d := e.Error()
+		if restore {
+			d += ". A restore makes a new VM and never restores over an existing one"
+		}
+		return &FieldError{Field: "name", Index: -1, Summary: "VM Exists And Is Not In This State", Detail: d, Err: e}
 	case LeftoverBusy:
 		e := &InProgressError{Name: v.Name, Path: v.Path, UUID: v.UUID, CreateID: v.ExtraConfig[KeyCreateID], Tasks: l.Tasks}
 		if l.Tasks == "" {
@@ -153,12 +157,12 @@ func (m *Manager) settle(ctx context.Context, ls []Leftover) error {
 
 // refuseLeftovers returns the refusal of the first leftover Create must
 // not touch, the foreign ones first.
-func refuseLeftovers(ls []Leftover) error {
+func refuseLeftovers(ls []Leftover, restore bool) error {
 	var errs []error
 	for _, a := range []LeftoverAction{LeftoverForeign, LeftoverReady, LeftoverBusy} {
 		for i := range ls {
 			if ls[i].Action == a {
-				errs = append(errs, ls[i].refusal())
+				errs = append(errs, ls[i].refusal(restore))
 			}
 		}
 		if len(errs) > 0 {

@@ -51,7 +51,7 @@ func (m *Manager) PlanCreate(ctx context.Context, spec Spec) error {
 	// before the create; a lease and the host's tasks change meanwhile.
 	for _, l := range sameTarget(snap, spec.Name, pl.folderPath) {
 		if l.Action == LeftoverForeign {
-			return l.refusal()
+			return l.refusal(false)
 		}
 	}
 	return nil
