@@ -33,9 +33,9 @@ type run struct {
 	made     bool                          // the backup folder exists
 	snapshot *types.ManagedObjectReference // ceso's snapshot while it exists
 	manifest *Manifest
-	skew     time.Duration // the host's clock minus the local one
-	beat     *beat         // renews the lease while the folder exists
-	configs  []string      // names of the configuration files copied
+	skew     time.Duration    // the host's clock minus the local one
+	beat     *beat            // renews the lease while the folder exists
+	configs  []string         // names of the configuration files copied
 	srcSize  map[string]int64 // their sizes at the source just before the copy (with Verify)
 }
 
