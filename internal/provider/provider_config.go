@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/esxi-commander/terraform-provider-ceso/internal/backup"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/guard"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/vm"
@@ -28,25 +29,36 @@ var durationPattern = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h
 type providerData struct {
 	client     *esxi.Client // nil when no host is configured
 	vms        vm.API       // VM domain logic over client; nil without a host
+	// backupAPI is the backup domain logic over client (nil without a
+	// host), one per configured provider so backups of one VM in a run are
+	// serialised.
+	backupAPI backup.API
 	guard      *guard.Guard // every write and read passes it
 	datacenter string
 }
 
-// live tracks configured clients so main can log them out when Terraform
-// stops the provider process (the framework has no close hook).
-var live struct {
+// opened is what one provider instance configured, so the process can
+// log the sessions out and close the guards when Terraform stops it (the
+// framework has no close hook). It belongs to the instance, not to the
+// process: a test process runs many providers.
+type opened struct {
 	sync.Mutex
 	data []*providerData
 }
 
-// Shutdown logs out every session the provider opened and closes the
-// guards (a final metrics push, the audit file closed). main calls it after
-// the plugin server stops.
-func Shutdown(ctx context.Context) {
-	live.Lock()
-	all := live.data
-	live.data = nil
-	live.Unlock()
+func (o *opened) add(d *providerData) {
+	o.Lock()
+	o.data = append(o.data, d)
+	o.Unlock()
+}
+
+// close logs out every session and closes the guards (a final metrics
+// push, the audit file closed).
+func (o *opened) close(ctx context.Context) {
+	o.Lock()
+	all := o.data
+	o.data = nil
+	o.Unlock()
 	for _, d := range all {
 		if d.client != nil {
 			d.client.Close(ctx)
@@ -66,7 +78,7 @@ func stringOrEnv(v types.String, env string) string {
 }
 
 // configure merges the block with the environment, validates, and connects.
-func configure(ctx context.Context, cfg providerModel, version string) (*providerData, diag.Diagnostics) {
+func configure(ctx context.Context, cfg providerModel, version string, track *opened) (*providerData, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	for name, v := range map[string]types.String{"host": cfg.Host, "username": cfg.Username, "password": cfg.Password} {
 		if v.IsUnknown() {
@@ -110,9 +122,7 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 		return nil, diags
 	}
 	data := &providerData{datacenter: ec.Datacenter, guard: g}
-	live.Lock()
-	live.data = append(live.data, data)
-	live.Unlock()
+	track.add(data)
 	if ec.Host == "" {
 		tflog.Info(ctx, "no host configured: only host-independent objects (ceso_cloudinit) can be used")
 		return data, diags
@@ -147,14 +157,18 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 	}
 	connected.Store(client)
 	data.client = client
+	ttl := leaseTTL(&diags)
 	vms := vm.New(client)
-	vms.LeaseTTL = leaseTTL(&diags)
+	vms.LeaseTTL = ttl
 	data.vms = vms
+	backups := backup.New(client, version)
+	backups.LeaseTTL = ttl
+	data.backupAPI = backups
 	return data, diags
 }
 
-// leaseTTL reads CESO_LEASE_TTL: how long a create lease lasts without a
-// renewal (vm.DefaultLeaseTTL when unset). Tests shorten it so a lease a
+// leaseTTL reads CESO_LEASE_TTL: how long the lease of a create or a
+// backup in progress lasts without a renewal (3 minutes when unset). Tests shorten it so a lease a
 // killed provider left runs out within the test; a holder only ever
 // shortens its own leases, so the variable cannot take another process's.
 func leaseTTL(diags *diag.Diagnostics) time.Duration {
