@@ -155,6 +155,9 @@ func configure(ctx context.Context, cfg providerModel, version string, track *op
 	if f.FreeLicence {
 		diags.AddWarning("Free ESXi Licence", esxi.FreeLicenceMessage)
 	}
+	if f.LicenceUnknown {
+		diags.AddWarning("Licence Unknown", esxi.LicenceUnknownMessage)
+	}
 	connected.Store(client)
 	data.client = client
 	ttl := leaseTTL(&diags)

@@ -39,6 +39,9 @@ type Options struct {
 	// AllowClone leaves CloneVM_Task working on the ESX model (a real
 	// standalone host refuses it; only tests of that refusal's absence want this).
 	AllowClone bool
+	// LimitedUser, when set, is a second account (same password) whose role
+	// cannot read licences (see limited.go).
+	LimitedUser string
 }
 
 var createMu sync.Mutex
@@ -100,6 +103,7 @@ func Start(opts Options) (*Host, error) {
 	}
 	h := &Host{Model: m, Username: opts.Username, Password: opts.Password, Options: opts}
 	m.Map().Handler = h.handle
+	h.enableLimitedUser()
 	h.Server = m.Service.NewServer()
 	u := *h.Server.URL
 	u.User = nil
@@ -120,6 +124,9 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 	h.methods = append(h.methods, m.Name)
 	hooks := append([]func(*simulator.Context, *simulator.Method) types.BaseMethodFault(nil), h.hooks...)
 	h.mu.Unlock()
+	if f := h.limitedRefusal(ctx, m); f != nil {
+		return nil, f
+	}
 	if m.Name == "CloneVM_Task" && !h.Options.VCenter && !h.Options.AllowClone {
 		return nil, &types.NotSupported{RuntimeFault: types.RuntimeFault{MethodFault: types.MethodFault{
 			FaultMessage: []types.LocalizableMessage{{Key: "msg.clone.standalone", Message: "The operation is not supported on a standalone ESXi host (CloneVM_Task)"}}}}}
