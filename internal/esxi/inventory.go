@@ -117,33 +117,25 @@ var inventoryKinds = []string{"VirtualMachine", "HostSystem", "Datastore", "Netw
 
 // fetch reads everything in three round trips: create a container view over
 // the root folder, one RetrieveProperties for every object and property, and
-// destroy the view. The count does not depend on the size of the inventory.
+// destroy the view. The count does not depend on the size of the inventory
+// (beyond the pages a host splits a large answer into).
 func (inv *Inventory) fetch(ctx context.Context) (*Snapshot, error) {
 	inv.fetches.Add(1)
 	var contents []types.ObjectContent
+	readOnce := func(ctx context.Context) error { return inv.readPages(ctx, &contents) }
 	read := func(ctx context.Context) error {
-		return inv.pool.WithSession(ctx, func(ctx context.Context, s *Session) error {
-			c := s.Client
-			v, err := view.NewManager(c).CreateContainerView(ctx, c.ServiceContent.RootFolder, inventoryKinds, true)
-			if err != nil {
-				return Wrap("read inventory", err)
+		// A host pages a large read, and the page token and the container
+		// view belong to the session: when the session ends between two
+		// pages and the transport logs in again, the rest of the read fails
+		// in the new session. Start over then (the relogin count says it
+		// happened), a bounded number of times.
+		for attempt := 1; ; attempt++ {
+			before := inv.pool.relogins.Load()
+			err := readOnce(ctx)
+			if err == nil || attempt == maxReadRestarts || inv.pool.relogins.Load() == before || ctx.Err() != nil {
+				return err
 			}
-			defer func() { _ = v.Destroy(context.WithoutCancel(ctx)) }()
-			req := types.RetrieveProperties{SpecSet: []types.PropertyFilterSpec{{
-				ObjectSet: []types.ObjectSpec{{
-					Obj:       v.Reference(),
-					Skip:      types.NewBool(true),
-					SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}},
-				}},
-				PropSet: inventoryProps,
-			}}}
-			res, err := property.DefaultCollector(c).RetrieveProperties(ctx, req)
-			if err != nil {
-				return Wrap("read inventory", err)
-			}
-			contents = res.Returnval
-			return nil
-		})
+		}
 	}
 	var err error
 	if around := inv.pool.cfg.AroundFetch; around != nil {
@@ -155,6 +147,37 @@ func (inv *Inventory) fetch(ctx context.Context) (*Snapshot, error) {
 		return nil, err
 	}
 	return buildSnapshot(contents)
+}
+
+// maxReadRestarts bounds how often one inventory read starts over after
+// the session ended in the middle of it.
+const maxReadRestarts = 3
+
+// readPages reads every object and property through a container view in
+// one paged RetrievePropertiesEx (and its continuations).
+func (inv *Inventory) readPages(ctx context.Context, contents *[]types.ObjectContent) error {
+	return inv.pool.WithSession(ctx, func(ctx context.Context, s *Session) error {
+		c := s.Client
+		v, err := view.NewManager(c).CreateContainerView(ctx, c.ServiceContent.RootFolder, inventoryKinds, true)
+		if err != nil {
+			return Wrap("read inventory", err)
+		}
+		defer func() { _ = v.Destroy(context.WithoutCancel(ctx)) }()
+		req := types.RetrieveProperties{SpecSet: []types.PropertyFilterSpec{{
+			ObjectSet: []types.ObjectSpec{{
+				Obj:       v.Reference(),
+				Skip:      types.NewBool(true),
+				SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}},
+			}},
+			PropSet: inventoryProps,
+		}}}
+		res, err := property.DefaultCollector(c).RetrieveProperties(ctx, req)
+		if err != nil {
+			return Wrap("read inventory", err)
+		}
+		*contents = res.Returnval
+		return nil
+	})
 }
 
 // buildSnapshot converts raw contents into ceso's types, resolving parents

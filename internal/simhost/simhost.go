@@ -42,6 +42,9 @@ type Options struct {
 	// LimitedUser, when set, is a second account (same password) whose role
 	// cannot read licences (see limited.go).
 	LimitedUser string
+	// PageSize, when positive, caps every page of a property read and ties
+	// page tokens to their session, as a real host does (see paging.go).
+	PageSize int
 }
 
 var createMu sync.Mutex
@@ -61,6 +64,7 @@ type Host struct {
 	hold copyHold
 
 	mu      sync.Mutex
+	paged   map[string]bool // sessions that started a paged read
 	methods []string
 	hooks   []func(*simulator.Context, *simulator.Method) types.BaseMethodFault
 }
@@ -125,6 +129,9 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 	hooks := append([]func(*simulator.Context, *simulator.Method) types.BaseMethodFault(nil), h.hooks...)
 	h.mu.Unlock()
 	if f := h.limitedRefusal(ctx, m); f != nil {
+		return nil, f
+	}
+	if f := h.pageRule(ctx, m); f != nil {
 		return nil, f
 	}
 	if m.Name == "CloneVM_Task" && !h.Options.VCenter && !h.Options.AllowClone {
@@ -211,4 +218,16 @@ func (h *Host) Dir() (string, error) {
 		}
 	}
 	return "", errors.New("simhost: no vcsim.home setting")
+}
+
+// EndSession ends, on the host's side, the session of the call in ctx (a
+// hook's): what a host does when a session expires or an administrator
+// terminates it. The call itself should then fail with NotAuthenticated.
+func (h *Host) EndSession(ctx *simulator.Context) {
+	if ctx.Session == nil {
+		return
+	}
+	other := *ctx
+	other.Session = &simulator.Session{UserSession: types.UserSession{Key: "simhost-" + ctx.Session.Key}}
+	h.Model.Map().SessionManager().TerminateSession(&other, &types.TerminateSession{SessionId: []string{ctx.Session.Key}})
 }
