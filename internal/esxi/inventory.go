@@ -92,7 +92,7 @@ func (inv *Inventory) Get(ctx context.Context) (*Snapshot, error) {
 // to make new data available to every resource at no extra round trip.
 var inventoryProps = []types.PropertySpec{
 	{Type: "VirtualMachine", PathSet: []string{
-		"name", "parent", "resourcePool", "datastore", "network", "snapshot",
+		"name", "parent", "parentVApp", "resourcePool", "datastore", "network", "snapshot",
 		"runtime.host", "runtime.powerState", "runtime.connectionState",
 		"config.instanceUuid", "config.uuid", "config.template", "config.guestId", "config.guestFullName",
 		"config.firmware", "config.version", "config.annotation", "config.extraConfig",
@@ -109,10 +109,16 @@ var inventoryProps = []types.PropertySpec{
 	{Type: "Network", PathSet: []string{"name", "parent", "summary.accessible"}},
 	{Type: "Datacenter", PathSet: []string{"name", "parent", "vmFolder", "datastoreFolder"}},
 	{Type: "Folder", PathSet: []string{"name", "parent", "childType"}},
+	{Type: "StoragePod", PathSet: []string{"name", "parent", "childType"}},
 	{Type: "ResourcePool", PathSet: []string{"name", "parent", "owner"}},
+	{Type: "VirtualApp", PathSet: []string{"name", "parent", "owner"}},
 	{Type: "ComputeResource", PathSet: []string{"name", "parent", "resourcePool", "host"}},
 }
 
+// inventoryKinds are the types the container view holds; a type includes
+// its subtypes (Folder: StoragePod; ResourcePool: VirtualApp;
+// ComputeResource: ClusterComputeResource), and each subtype needs a case
+// in index and add, or its children lose their paths.
 var inventoryKinds = []string{"VirtualMachine", "HostSystem", "Datastore", "Network", "Datacenter", "Folder", "ResourcePool", "ComputeResource"}
 
 // fetch reads everything in three round trips: create a container view over
@@ -217,7 +223,11 @@ type snapshotBuilder struct {
 func (b *snapshotBuilder) index(o any) {
 	switch v := o.(type) {
 	case mo.VirtualMachine:
-		b.entities[v.Self] = entity{name: v.Name, parent: v.Parent}
+		parent := v.Parent
+		if parent == nil {
+			parent = v.ParentVApp // a vApp's VM has no folder
+		}
+		b.entities[v.Self] = entity{name: v.Name, parent: parent}
 	case mo.HostSystem:
 		b.entities[v.Self] = entity{name: v.Name, parent: v.Parent}
 	case mo.Datastore:
@@ -232,7 +242,11 @@ func (b *snapshotBuilder) index(o any) {
 		b.entities[v.Self] = entity{name: v.Name, parent: v.Parent, isDC: true}
 	case mo.Folder:
 		b.entities[v.Self] = entity{name: v.Name, parent: v.Parent}
+	case mo.StoragePod: // a datastore cluster: a Folder subtype
+		b.entities[v.Self] = entity{name: v.Name, parent: v.Parent}
 	case mo.ResourcePool:
+		b.entities[v.Self] = entity{name: v.Name, parent: v.Parent}
+	case mo.VirtualApp: // a ResourcePool subtype
 		b.entities[v.Self] = entity{name: v.Name, parent: v.Parent}
 	case mo.ComputeResource:
 		b.entities[v.Self] = entity{name: v.Name, parent: v.Parent}
@@ -290,9 +304,15 @@ func (b *snapshotBuilder) add(s *Snapshot, o any) {
 	case mo.Folder:
 		p, dc := b.path(v.Self)
 		s.Folders = append(s.Folders, Folder{Ref: v.Self, Name: v.Name, Path: p, Datacenter: dc, ChildType: v.ChildType})
+	case mo.StoragePod:
+		p, dc := b.path(v.Self)
+		s.Folders = append(s.Folders, Folder{Ref: v.Self, Name: v.Name, Path: p, Datacenter: dc, ChildType: v.ChildType, StoragePod: true})
 	case mo.ResourcePool:
 		p, dc := b.path(v.Self)
 		s.ResourcePools = append(s.ResourcePools, ResourcePool{Ref: v.Self, Name: v.Name, Path: p, Datacenter: dc, Owner: v.Owner})
+	case mo.VirtualApp:
+		p, dc := b.path(v.Self)
+		s.ResourcePools = append(s.ResourcePools, ResourcePool{Ref: v.Self, Name: v.Name, Path: p, Datacenter: dc, Owner: v.Owner, VApp: true})
 	case mo.ComputeResource:
 		s.ComputeResources = append(s.ComputeResources, b.compute(v.Self, v.Name, false, v.ResourcePool, v.Host))
 	case mo.ClusterComputeResource:
@@ -380,20 +400,6 @@ func (b *snapshotBuilder) vm(v mo.VirtualMachine) VM {
 			}
 		}
 	}
-	if g := v.Guest; g != nil {
-		vm.PrimaryIP, vm.ToolsRunning, vm.ToolsStatus = g.IpAddress, g.ToolsRunningStatus, string(g.ToolsStatus)
-		seen := map[string]bool{}
-		for _, n := range g.Net {
-			for _, ip := range n.IpAddress {
-				if !seen[ip] {
-					seen[ip] = true
-					vm.IPAddresses = append(vm.IPAddresses, ip)
-				}
-			}
-		}
-		if vm.PrimaryIP != "" && !seen[vm.PrimaryIP] {
-			vm.IPAddresses = append([]string{vm.PrimaryIP}, vm.IPAddresses...)
-		}
-	}
+	vm.PrimaryIP, vm.IPAddresses, vm.ToolsRunning, vm.ToolsStatus = guestFacts(v.Guest)
 	return vm
 }

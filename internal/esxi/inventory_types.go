@@ -111,6 +111,7 @@ type Folder struct {
 	Path       string
 	Datacenter string
 	ChildType  []string
+	StoragePod bool // a datastore cluster (its children are datastores)
 }
 
 // ResourcePool is one resource pool.
@@ -120,6 +121,7 @@ type ResourcePool struct {
 	Path       string
 	Datacenter string
 	Owner      types.ManagedObjectReference
+	VApp       bool // a vApp (a resource pool that also holds VMs)
 }
 
 // ComputeResource is a standalone host's compute resource or a cluster.

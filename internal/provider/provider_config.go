@@ -163,6 +163,7 @@ func configure(ctx context.Context, cfg providerModel, version string, track *op
 	ttl := leaseTTL(&diags)
 	vms := vm.New(client)
 	vms.LeaseTTL = ttl
+	vms.DefaultDatacenter = ec.Datacenter
 	data.vms = vms
 	backups := backup.New(client, version)
 	backups.LeaseTTL = ttl

@@ -42,6 +42,11 @@ type Options struct {
 	// LimitedUser, when set, is a second account (same password) whose role
 	// cannot read licences (see limited.go).
 	LimitedUser string
+	// vCenter layouts (VPX model only): datacenters placed inside a folder,
+	// datastore clusters (StoragePod) and vApps per cluster.
+	DatacenterFolders int
+	DatastoreClusters int
+	VApps             int
 	// PageSize, when positive, caps every page of a property read and ties
 	// page tokens to their session, as a real host does (see paging.go).
 	PageSize int
@@ -91,6 +96,7 @@ func Start(opts Options) (*Host, error) {
 		m = simulator.VPX()
 		m.ClusterHost = 1
 		m.Host = 0
+		m.Folder, m.Pod, m.App = opts.DatacenterFolders, opts.DatastoreClusters, opts.VApps
 	}
 	m.Machine = opts.VMs
 	m.Autostart = false

@@ -36,6 +36,7 @@ const cleanupTimeout = 5 * time.Minute
 // earlier step failed, Create removes what it made; if that fails too, the
 // next Create of the same name cleans it up.
 func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result, error) {
+	m.withDefaults(&spec)
 	if err := Validate(&spec); err != nil {
 		return nil, err
 	}

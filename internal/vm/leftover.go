@@ -178,6 +178,7 @@ func refuseLeftovers(ls []Leftover, restore bool) error {
 // the shared inventory, and the host's clock and running tasks when an
 // incomplete VM is in the way.
 func (m *Manager) Leftovers(ctx context.Context, spec Spec) ([]Leftover, error) {
+	m.withDefaults(&spec)
 	if err := Validate(&spec); err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 // failure to read the inventory. A restore's backup is checked at apply
 // only (reading its manifest is not a plan-time read).
 func (m *Manager) PlanCreate(ctx context.Context, spec Spec) error {
+	m.withDefaults(&spec)
 	if err := Validate(&spec); err != nil {
 		return err
 	}
