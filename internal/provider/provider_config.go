@@ -27,12 +27,12 @@ var durationPattern = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h
 
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
-	client     *esxi.Client // nil when no host is configured
-	vms        vm.API       // VM domain logic over client; nil without a host
+	client *esxi.Client // nil when no host is configured
+	vms    vm.API       // VM domain logic over client; nil without a host
 	// backupAPI is the backup domain logic over client (nil without a
 	// host), one per configured provider so backups of one VM in a run are
 	// serialised.
-	backupAPI backup.API
+	backupAPI  backup.API
 	guard      *guard.Guard // every write and read passes it
 	datacenter string
 }
