@@ -1,44 +1,12 @@
 package vm_test
 
 import (
-	"context"
 	"testing"
-
-	"github.com/vmware/govmomi/find"
-	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/simhost"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/vm"
 )
-
-// intoStoragePod moves the datastore into the datacenter's datastore
-// cluster, as an administrator does when setting up Storage DRS.
-func intoStoragePod(t *testing.T, h *simhost.Host, ds string) {
-	t.Helper()
-	ctx := context.Background()
-	c, err := h.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = c.Logout(ctx) }()
-	f := find.NewFinder(c.Client, true)
-	d, err := f.Datastore(ctx, "/F0/DC0/datastore/F0/"+ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pod, err := f.Folder(ctx, "/F0/DC0/datastore/DC0_POD0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	task, err := pod.MoveInto(ctx, []types.ManagedObjectReference{d.Reference()})
-	if err == nil {
-		err = task.Wait(ctx)
-	}
-	if err != nil {
-		t.Fatalf("move %s into the datastore cluster: %v", ds, err)
-	}
-}
 
 // A vCenter whose datacenter sits in a folder, with its datastore in a
 // datastore cluster and a vApp in its cluster: the inventory gives every
@@ -47,7 +15,9 @@ func intoStoragePod(t *testing.T, h *simhost.Host, ds string) {
 func TestVCenterLayouts(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, simhost.Options{VCenter: true, DatacenterFolders: 1, DatastoreClusters: 1, VApps: 1})
-	intoStoragePod(t, e.host, "LocalDS_0")
+	if err := e.host.MoveIntoStoragePod(e.ctx, "/F0/DC0/datastore/F0/LocalDS_0", "/F0/DC0/datastore/DC0_POD0"); err != nil {
+		t.Fatal(err)
+	}
 	e.c.Inventory.Invalidate()
 	snap, err := e.c.Inventory.Get(e.ctx)
 	if err != nil {
