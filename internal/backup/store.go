@@ -57,11 +57,11 @@ func (st *store) datastore(name string) (*object.Datastore, error) {
 
 // mkdir makes a folder and its parents; an existing folder is fine.
 func (st *store) mkdir(ctx context.Context, l Location) error {
-	err := object.NewFileManager(st.s.Client).MakeDirectory(ctx, l.String(), st.dco(), true)
-	if err != nil && esxi.KindOf(err) != esxi.KindDuplicateName {
-		return esxi.Wrap("make folder "+l.String(), err)
+	ds, err := st.snap.FindDatastore(l.Datastore, st.dc.Name)
+	if err != nil {
+		return err
 	}
-	return nil
+	return esxi.MakeDirectory(ctx, st.s, st.dc.Ref, ds, l.Folder)
 }
 
 // remove deletes a file or a folder with everything in it; a missing one is fine.

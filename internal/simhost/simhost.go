@@ -68,10 +68,12 @@ type Host struct {
 
 	hold copyHold
 
-	mu      sync.Mutex
-	paged   map[string]bool // sessions that started a paged read
-	methods []string
-	hooks   []func(*simulator.Context, *simulator.Method) types.BaseMethodFault
+	mu       sync.Mutex
+	paged    map[string]bool // sessions that started a paged read
+	vsan     string          // the datastore MakeVSAN made vSAN
+	vsanTops map[string]bool // its top-level folders CreateDirectory made
+	methods  []string
+	hooks    []func(*simulator.Context, *simulator.Method) types.BaseMethodFault
 }
 
 // Start creates the model and serves it on 127.0.0.1.
@@ -138,6 +140,9 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 		return nil, f
 	}
 	if f := h.pageRule(ctx, m); f != nil {
+		return nil, f
+	}
+	if f := h.vsanRefusal(ctx, m); f != nil {
 		return nil, f
 	}
 	if m.Name == "CloneVM_Task" && !h.Options.VCenter && !h.Options.AllowClone {

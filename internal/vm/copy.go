@@ -108,9 +108,8 @@ func (c *creation) copyDisks(ctx context.Context, v *esxi.VM, jobs []*copyJob) (
 			}
 			j.dst = dsPath(j.ds.Name, dir+"/"+name)
 			if j.ds.Name != c.pl.datastore.Name && !made[j.ds.Name] {
-				err := object.NewFileManager(s.Client).MakeDirectory(ctx, dsPath(j.ds.Name, dir), dc, true)
-				if err != nil && esxi.KindOf(err) != esxi.KindDuplicateName {
-					return esxi.Wrap("make folder "+dsPath(j.ds.Name, dir), err)
+				if err := esxi.MakeDirectory(ctx, s, c.pl.dc.Ref, j.ds, dir); err != nil {
+					return err
 				}
 				made[j.ds.Name] = true
 				c.dirs[dsPath(j.ds.Name, dir)] = true
