@@ -40,8 +40,8 @@ func vmSchema(ctx context.Context) schema.Schema {
 	return schema.Schema{
 		MarkdownDescription: "A virtual machine: created empty or from a template (a standalone ESXi host gets a disk-by-disk copy, " +
 			"since it refuses clones; vCenter clones), with CPU, memory, disks, NICs, power state and a cloud-init payload. " +
-			"A VM ceso is creating carries a marker from its first task, so an interrupted create is adopted or cleaned up by the next apply, " +
-			"never duplicated. Import by UUID, inventory path or name.",
+			"A VM ceso is creating carries a marker and a lease from its first task, so an interrupted create is cleaned up by a later apply, " +
+			"never duplicated, and a create in progress elsewhere is never touched. Import by UUID, inventory path or name.",
 		Attributes: map[string]schema.Attribute{
 			"id": readOnlyString("The VM's instance UUID."),
 			"name": schema.StringAttribute{Required: true, MarkdownDescription: "VM name. Changing it renames the VM in place.",

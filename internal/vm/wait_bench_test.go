@@ -29,7 +29,7 @@ func waiters(tb testing.TB, e *env, n int) ([]string, <-chan error) {
 	done := make(chan error, len(uuids))
 	for _, id := range uuids {
 		go func() {
-			_, err := e.m.WaitForIP(e.ctx, id, time.Minute)
+			_, err := e.m.WaitForIP(e.ctx, id, 10*time.Minute)
 			done <- err
 		}()
 	}
