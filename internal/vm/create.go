@@ -85,6 +85,14 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	// A VM of that name in that folder is never taken over, and destroyed
 	// only when it is an incomplete one of a create that died.
 	leftovers := sameTarget(snap, spec.Name, pl.folderPath)
+	if len(leftovers) > 0 {
+		// Decide on the host as it is now, not on the shared read: a lease
+		// renewed since must count.
+		if snap, err = m.fresh(ctx); err != nil {
+			return nil, err
+		}
+		leftovers = sameTarget(snap, spec.Name, pl.folderPath)
+	}
 	if err := m.settle(ctx, leftovers); err != nil {
 		return nil, err
 	}
