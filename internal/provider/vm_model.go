@@ -295,9 +295,10 @@ func nonNil(s []string) []string {
 }
 
 // readKeys are the guestinfo / extra-config keys the configuration names,
-// for Read to report besides the ones ceso already manages.
+// for Read to report besides the ones ceso already manages, and the
+// spellings of folder, datastore and host to keep.
 func (m *vmModel) readKeys(ctx context.Context, diags *diag.Diagnostics) vm.ReadOptions {
-	var ro vm.ReadOptions
+	ro := vm.ReadOptions{Folder: m.Folder.ValueString(), Datastore: m.Datastore.ValueString(), Host: m.Host.ValueString()}
 	for _, mp := range []types.Map{m.GuestInfo, m.ExtraConfig} {
 		for k := range stringMap(ctx, mp, diags) {
 			ro.Keys = append(ro.Keys, k)

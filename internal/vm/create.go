@@ -133,12 +133,12 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	}
 	// The VM is powered off as made; v knows enough to power it.
 	err = m.powerAndWait(ctx, v, &spec, opts, res)
-	return m.finish(ctx, v.UUID, res, err)
+	return m.finish(ctx, v.UUID, spelling(&spec), res, err)
 }
 
 // finish reads the VM's final state into res.
-func (m *Manager) finish(ctx context.Context, uuid string, res *Result, err error) (*Result, error) {
-	st, rerr := m.Read(ctx, uuid, ReadOptions{})
+func (m *Manager) finish(ctx context.Context, uuid string, ro ReadOptions, res *Result, err error) (*Result, error) {
+	st, rerr := m.Read(ctx, uuid, ro)
 	if rerr != nil && err == nil {
 		return nil, rerr
 	}

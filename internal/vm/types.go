@@ -263,4 +263,10 @@ type ReadOptions struct {
 	// ceso manages on the VM (for example the keys in the resource's
 	// configuration after an import).
 	Keys []string
+	// Folder, Datastore and Host are the configuration's spellings (a
+	// folder relative to the datacenter's VM folder, a datastore or host by
+	// path): VMState keeps each when it names the object the VM is in, and
+	// shows the host's own name or path otherwise, so a configuration that
+	// names the same object differently sees no change.
+	Folder, Datastore, Host string
 }

@@ -83,7 +83,7 @@ func (m *Manager) Update(ctx context.Context, uuid string, spec Spec, opts Optio
 	}
 	res := &Result{}
 	err = m.converge(ctx, snap, v, &spec, opts, res)
-	return m.finish(ctx, uuid, res, err)
+	return m.finish(ctx, uuid, spelling(&spec), res, err)
 }
 
 // converge brings an existing VM to spec (Update, and Create adopting a VM).
