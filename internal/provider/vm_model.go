@@ -204,9 +204,8 @@ func (m *vmModel) fill(ctx context.Context, st *vm.VMState, manageDisks, manageN
 	m.ID, m.UUID, m.BIOSUUID, m.MOID = types.StringValue(st.UUID), types.StringValue(st.UUID), types.StringValue(st.BIOSUUID), types.StringValue(st.MOID)
 	m.Name, m.Path = types.StringValue(st.Name), types.StringValue(st.Path)
 	m.Folder, m.Datastore = types.StringValue(st.Folder), types.StringValue(st.Datastore)
-	if !known(m.Host) {
-		m.Host = types.StringValue(st.Host)
-	}
+	// Refreshed: a vMotion (DRS, an administrator, a relocate) moves it.
+	m.Host = types.StringValue(st.Host)
 	m.GuestID, m.Firmware, m.HardwareVersion = types.StringValue(st.GuestID), types.StringValue(st.Firmware), types.Int64Value(int64(st.HardwareVersion))
 	m.CPUs, m.CoresPerSocket, m.MemoryMB = types.Int64Value(int64(st.CPUs)), types.Int64Value(int64(st.CoresPerSocket)), types.Int64Value(st.MemoryMB)
 	m.CPUHotAdd, m.MemoryHotAdd, m.SCSIType = types.BoolValue(st.CPUHotAdd), types.BoolValue(st.MemoryHotAdd), types.StringValue(st.SCSIType)

@@ -56,12 +56,13 @@ func vmSchema(ctx context.Context) schema.Schema {
 			"backup": schema.StringAttribute{Optional: true, PlanModifiers: []planmodifier.String{replace},
 				MarkdownDescription: "Backup id or manifest path of a `ceso_backup` to restore into this new VM."},
 
-			"datastore":     computedString("Datastore for the VM's files (default: the template's, or the host's only datastore). Changing it replaces the VM.", replace),
+			"datastore": computedString("Datastore for the VM's files (default: the template's, or the host's only datastore). Changing it moves the VM's files on vCenter (Storage vMotion); " +
+				"a standalone host cannot move them, so there it replaces the VM (the plan says so)."),
 			"folder":        computedString("VM folder: an inventory path or a path relative to the datacenter's VM folder."),
 			"datacenter":    schema.StringAttribute{Optional: true, PlanModifiers: []planmodifier.String{replace}, MarkdownDescription: "vCenter: datacenter (default: the provider's)."},
 			"cluster":       schema.StringAttribute{Optional: true, PlanModifiers: []planmodifier.String{replace}, MarkdownDescription: "vCenter: cluster to place the VM in."},
-			"resource_pool": schema.StringAttribute{Optional: true, PlanModifiers: []planmodifier.String{replace}, MarkdownDescription: "vCenter: resource pool (name or path)."},
-			"host":          computedString("Host to place the VM on (vCenter); the host it runs on.", replace),
+			"resource_pool": schema.StringAttribute{Optional: true, MarkdownDescription: "vCenter: resource pool (name or path). Changing it moves the VM."},
+			"host":          computedString("Host to place the VM on (vCenter; changing it moves the VM with vMotion); the host it runs on, refreshed after a move."),
 
 			"guest_id":         computedString("Guest OS identifier, e.g. `ubuntu64Guest` (default: the template's, or `otherGuest64`)."),
 			"firmware":         computedString("`bios` or `efi`. Changing it replaces the VM.", replace),

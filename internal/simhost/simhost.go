@@ -47,6 +47,9 @@ type Options struct {
 	DatacenterFolders int
 	DatastoreClusters int
 	VApps             int
+	// Datastores is the number of datastores (LocalDS_0, LocalDS_1, ...);
+	// default the model's one.
+	Datastores int
 	// PageSize, when positive, caps every page of a property read and ties
 	// page tokens to their session, as a real host does (see paging.go).
 	PageSize int
@@ -101,6 +104,9 @@ func Start(opts Options) (*Host, error) {
 		m.Folder, m.Pod, m.App = opts.DatacenterFolders, opts.DatastoreClusters, opts.VApps
 	}
 	m.Machine = opts.VMs
+	if opts.Datastores > 0 {
+		m.Datastore = opts.Datastores
+	}
 	m.Autostart = false
 	createMu.Lock() // the simulator's model set-up writes package-level state
 	err := m.Create()
@@ -143,6 +149,9 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 		return nil, f
 	}
 	if f := h.vsanRefusal(ctx, m); f != nil {
+		return nil, f
+	}
+	if f := h.relocateRule(ctx, m); f != nil {
 		return nil, f
 	}
 	if m.Name == "CloneVM_Task" && !h.Options.VCenter && !h.Options.AllowClone {

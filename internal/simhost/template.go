@@ -48,7 +48,10 @@ func (h *Host) prepareTemplates(ctx context.Context) error {
 	}
 	ds, err := f.DefaultDatastore(ctx)
 	if err != nil {
-		return err
+		// Several datastores: the templates live on the first.
+		if ds, err = f.Datastore(ctx, "LocalDS_0"); err != nil {
+			return err
+		}
 	}
 	nets, err := f.NetworkList(ctx, "*")
 	if err != nil {

@@ -47,6 +47,13 @@ func (m *Manager) PlanUpdate(ctx context.Context, uuid string, spec Spec) (*Upda
 	} else if moved {
 		up.Changes = append(up.Changes, "folder")
 	}
+	mv, err := relocation(snap, v, &spec)
+	if err != nil {
+		return nil, err
+	}
+	if mv != nil {
+		up.Changes = append(up.Changes, mv.changes...)
+	}
 	for _, d := range p.deleted {
 		up.DeletesDisks = append(up.DeletesDisks, d.file)
 	}
@@ -61,8 +68,10 @@ func (m *Manager) PlanUpdate(ctx context.Context, uuid string, spec Spec) (*Upda
 // (hot when hot-add allows, else with a power cycle if
 // Options.AllowPowerCycle, else *PowerCycleNeededError before any change),
 // disks (grow, add, remove; never shrink), adapters, CD-ROM, guestinfo and
-// extra config, folder, power state. spec.Template and placement other than
-// the folder are not compared: they only matter at create.
+// extra config, folder, power state, and on vCenter the datastore, host and
+// resource pool (RelocateVM_Task, which a give-up cancels). spec.Template,
+// the datacenter and the cluster are not compared: they only matter at
+// create.
 //
 // Disks must carry the unit numbers the VM's disks have (from VMState):
 // a disk with UnitNumber < 0 is a new disk.
@@ -89,6 +98,10 @@ func (m *Manager) Update(ctx context.Context, uuid string, spec Spec, opts Optio
 // converge brings an existing VM to spec (Update, and Create adopting a VM).
 func (m *Manager) converge(ctx context.Context, snap *esxi.Snapshot, v *esxi.VM, s *Spec, opts Options, res *Result) error {
 	folder, moveFolder, err := folderMove(snap, v, s)
+	if err != nil {
+		return err
+	}
+	mv, err := relocation(snap, v, s)
 	if err != nil {
 		return err
 	}
@@ -151,6 +164,11 @@ func (m *Manager) converge(ctx context.Context, snap *esxi.Snapshot, v *esxi.VM,
 			return err
 		})
 		if err != nil {
+			return err
+		}
+	}
+	if mv != nil {
+		if err := m.relocate(ctx, v, mv); err != nil {
 			return err
 		}
 	}
