@@ -71,7 +71,9 @@ func (w *Watcher) Wait(ctx context.Context, ref types.ManagedObjectReference, co
 	w.waits[ref][wt] = true
 	if !w.running {
 		w.running = true
-		go w.run()
+		// The watch serves every wait, so no one wait's context may end it;
+		// it ends by itself when no wait is left.
+		go w.run() //nolint:gosec // G118: see above
 	}
 	w.mu.Unlock()
 	defer func() {

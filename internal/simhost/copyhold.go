@@ -116,8 +116,12 @@ func (m *holdingDiskManager) CopyVirtualDiskTask(ctx *simulator.Context, req *ty
 	}
 	// The copy itself is the simulator's (its task ends at once); the task
 	// the client sees is the one that holds.
-	inner := m.VirtualDiskManager.CopyVirtualDiskTask(ctx, req)
-	innerRef := inner.(*methods.CopyVirtualDisk_TaskBody).Res.Returnval
+	res := m.VirtualDiskManager.CopyVirtualDiskTask(ctx, req)
+	inner, ok := res.(*methods.CopyVirtualDisk_TaskBody)
+	if !ok || inner.Res == nil {
+		return res // the simulator refused the copy: pass its fault on
+	}
+	innerRef := inner.Res.Returnval
 	h.hold.started.Add(1)
 	h.hold.running.Add(1)
 	ht := &holdingTask{cancel: make(chan struct{})}

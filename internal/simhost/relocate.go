@@ -54,7 +54,7 @@ func (h *Host) relocateRule(ctx *simulator.Context, m *simulator.Method) types.B
 			return
 		}
 		dst := strings.TrimPrefix(to.Info.GetDatastoreInfo().Url, "file://")
-		if err := os.MkdirAll(filepath.Join(dst, filepath.Dir(dir)), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(dst, filepath.Dir(dir)), 0o750); err != nil {
 			fault = &types.CannotCreateFile{FileFault: types.FileFault{File: dir}}
 			return
 		}
