@@ -69,7 +69,8 @@ type Host struct {
 	Password string
 	Options  Options
 
-	hold copyHold
+	hold   copyHold
+	deltas consolidation
 
 	mu       sync.Mutex
 	paged    map[string]bool // sessions that started a paged read
@@ -154,6 +155,7 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 	if f := h.relocateRule(ctx, m); f != nil {
 		return nil, f
 	}
+	h.consolidateRule(ctx, m)
 	if m.Name == "CloneVM_Task" && !h.Options.VCenter && !h.Options.AllowClone {
 		return nil, &types.NotSupported{RuntimeFault: types.RuntimeFault{MethodFault: types.MethodFault{
 			FaultMessage: []types.LocalizableMessage{{Key: "msg.clone.standalone", Message: "The operation is not supported on a standalone ESXi host (CloneVM_Task)"}}}}}
