@@ -86,11 +86,13 @@ func (inv *Inventory) Get(ctx context.Context) (*Snapshot, error) {
 }
 
 // Properties read in the one batched call. Adding a property here is the way
-// to make new data available to every resource at no extra round trip.
+// to make new data available to every resource at no extra round trip; each
+// one costs bytes for every object of its type on every read, so only what
+// some caller uses is here. Waits read nothing here (see Watcher).
 var inventoryProps = []types.PropertySpec{
 	{Type: "VirtualMachine", PathSet: []string{
 		"name", "parent", "parentVApp", "resourcePool", "datastore", "network", "snapshot",
-		"runtime.host", "runtime.powerState", "runtime.connectionState",
+		"runtime.host", "runtime.powerState",
 		"config.instanceUuid", "config.uuid", "config.template", "config.guestId", "config.guestFullName",
 		"config.firmware", "config.version", "config.annotation", "config.extraConfig",
 		"config.hardware.numCPU", "config.hardware.numCoresPerSocket", "config.hardware.memoryMB",

@@ -185,7 +185,7 @@ func (b *snapshotBuilder) host(v mo.HostSystem) Host {
 func (b *snapshotBuilder) vm(v mo.VirtualMachine) VM {
 	p, dc := b.path(v.Self)
 	vm := VM{Ref: v.Self, Name: v.Name, Path: p, Datacenter: dc,
-		PowerState: string(v.Runtime.PowerState), Connection: string(v.Runtime.ConnectionState),
+		PowerState:   string(v.Runtime.PowerState),
 		HasSnapshots: v.Snapshot != nil && len(v.Snapshot.RootSnapshotList) > 0,
 		ExtraConfig:  map[string]string{}}
 	if v.Parent != nil {

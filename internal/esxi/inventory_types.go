@@ -17,7 +17,6 @@ type VM struct {
 	BIOSUUID       string // config.uuid
 	Template       bool
 	PowerState     string // poweredOn, poweredOff, suspended
-	Connection     string
 	CPUs           int32
 	CoresPerSocket int32
 	MemoryMB       int32
