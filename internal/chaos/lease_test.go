@@ -212,7 +212,7 @@ resource "ceso_vm" "app" {
   template    = "ceso-template"
   power_state = "off"
   timeouts {
-    create = "10s"
+    create = "20s"
   }
 }
 `
