@@ -50,34 +50,11 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	defer m.release(key)
 
 	vcenter := m.vcenter()
-	// The shared read suffices: every write of this provider drops it, and
-	// the host refuses a duplicate name in a folder anyway.
-	snap, err := m.snapshot(ctx)
+	t, err := m.target(ctx, &spec)
 	if err != nil {
 		return nil, err
 	}
-	var tmpl *esxi.VM
-	if spec.Template != "" {
-		if tmpl, err = resolveVM(snap, spec.Template, spec.Datacenter); err != nil {
-			return nil, templateErr(spec.Template, err)
-		}
-	}
-	// A restore is a template copy whose source is a backup: the backup
-	// package describes the VM to make, disks backed by the backup's copies.
-	var restore *backup.Source
-	if spec.Backup != "" {
-		if restore, err = backup.New(m.client, "").Source(ctx, spec.Backup, spec.Datacenter); err != nil {
-			return nil, restoreErr(err)
-		}
-		tmpl = &restore.VM
-	}
-	if spec.LinkedClone && !vcenter {
-		return nil, fieldErr("linked_clone", "Linked clones need vCenter", "a standalone ESXi host cannot make linked clones; ceso copies the template's disks there instead. Remove linked_clone.")
-	}
-	pl, err := resolvePlacement(snap, &spec, tmpl, vcenter)
-	if err != nil {
-		return nil, err
-	}
+	snap, tmpl, restore, pl := t.snap, t.tmpl, t.restore, t.pl
 	if err := precheck(snap, &spec, tmpl, pl.dc.Name, vcenter && restore == nil); err != nil {
 		return nil, err
 	}
@@ -134,6 +111,46 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	// The VM is powered off as made; v knows enough to power it.
 	err = m.powerAndWait(ctx, v, &spec, opts, res)
 	return m.finish(ctx, v.UUID, spelling(&spec), res, err)
+}
+
+// target is what a create resolves before it looks at the host's VMs.
+type target struct {
+	snap    *esxi.Snapshot
+	tmpl    *esxi.VM
+	restore *backup.Source // set for a restore: tmpl describes the backup
+	pl      *placement
+}
+
+// target resolves the spec's source and placement against the shared read.
+// The shared read suffices: every write of this provider drops it, and the
+// host refuses a duplicate name in a folder anyway.
+func (m *Manager) target(ctx context.Context, spec *Spec) (*target, error) {
+	snap, err := m.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{snap: snap}
+	if spec.Template != "" {
+		if t.tmpl, err = resolveVM(snap, spec.Template, spec.Datacenter); err != nil {
+			return nil, templateErr(spec.Template, err)
+		}
+	}
+	// A restore is a template copy whose source is a backup: the backup
+	// package describes the VM to make, disks backed by the backup's copies.
+	if spec.Backup != "" {
+		if t.restore, err = backup.New(m.client, "").Source(ctx, spec.Backup, spec.Datacenter); err != nil {
+			return nil, restoreErr(err)
+		}
+		t.tmpl = &t.restore.VM
+	}
+	vcenter := m.vcenter()
+	if spec.LinkedClone && !vcenter {
+		return nil, fieldErr("linked_clone", "Linked clones need vCenter", "a standalone ESXi host cannot make linked clones; ceso copies the template's disks there instead. Remove linked_clone.")
+	}
+	if t.pl, err = resolvePlacement(snap, spec, t.tmpl, vcenter); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // finish reads the VM's final state into res.

@@ -182,20 +182,14 @@ func (m *Manager) Leftovers(ctx context.Context, spec Spec) ([]Leftover, error) 
 	if err := Validate(&spec); err != nil {
 		return nil, err
 	}
-	snap, err := m.snapshot(ctx)
+	t, err := m.target(ctx, &spec)
 	if err != nil {
 		return nil, err
 	}
-	var tmpl *esxi.VM
-	if spec.Template != "" {
-		if tmpl, err = resolveVM(snap, spec.Template, spec.Datacenter); err != nil {
-			return nil, templateErr(spec.Template, err)
-		}
-	}
-	pl, err := resolvePlacement(snap, &spec, tmpl, m.vcenter())
+	snap, err := m.fresh(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ls := sameTarget(snap, spec.Name, pl.folderPath)
+	ls := sameTarget(snap, spec.Name, t.pl.folderPath)
 	return ls, m.settle(ctx, ls)
 }
