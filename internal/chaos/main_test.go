@@ -49,10 +49,11 @@ func serve() int {
 	if p := os.Getenv(pidFileEnv); p != "" {
 		_ = os.WriteFile(p, []byte(strconv.Itoa(os.Getpid())), 0o600)
 	}
-	err := providerserver.Serve(context.Background(), provider.New("chaos"), providerserver.ServeOpts{
+	p := provider.NewInstance("chaos")
+	err := providerserver.Serve(context.Background(), p.Factory, providerserver.ServeOpts{
 		Address: "registry.terraform.io/esxi-commander/ceso",
 	})
-	provider.Shutdown(context.Background())
+	p.Shutdown(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -23,6 +23,7 @@ type CallCounter struct {
 	mu      sync.Mutex
 	methods map[string]int64
 	total   atomic.Int64
+	bytes   atomic.Int64 // response bytes read (bytes.go)
 	observe func(method string)
 }
 
