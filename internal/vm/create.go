@@ -76,6 +76,11 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	if err := refuseLeftovers(leftovers, restore != nil); err != nil {
 		return nil, err
 	}
+	id := newCreateID()
+	lease, err := m.leaseUntil(ctx)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{}
 	for i := range leftovers {
 		v := &leftovers[i].VM
@@ -85,6 +90,9 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 			if err := opts.ConfirmTakeOver(ctx, v.UUID, true); err != nil {
 				return nil, err
 			}
+		}
+		if err := m.takeOver(ctx, &leftovers[i], id, lease); err != nil {
+			return nil, err
 		}
 		if err := m.write(ctx, func(ctx context.Context, s *esxi.Session) error {
 			return m.destroy(ctx, s, snap, v, specDirs(&spec, v), nil)
@@ -98,12 +106,7 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 			return nil, err
 		}
 	}
-	lease, err := m.leaseUntil(ctx)
-	if err != nil {
-		return nil, err
-	}
-
-	c := &creation{m: m, spec: &spec, tmpl: tmpl, restore: restore, pl: pl, id: newCreateID(), lease: lease, vcenter: vcenter, dirs: map[string]bool{}}
+	c := &creation{m: m, spec: &spec, tmpl: tmpl, restore: restore, pl: pl, id: id, lease: lease, vcenter: vcenter, dirs: map[string]bool{}}
 	v, err := c.run(ctx, snap)
 	if err != nil {
 		if c.ref.Value != "" {

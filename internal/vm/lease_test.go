@@ -3,12 +3,14 @@ package vm_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/simhost"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/vm"
@@ -93,5 +95,71 @@ func TestCreateRenewsItsLease(t *testing.T) {
 	}
 	if ls, err := other.Leftovers(e.ctx, spec); err != nil || len(ls) != 1 || ls[0].Action != vm.LeftoverReady {
 		t.Errorf("leftovers after the create = %+v, %v; want it ready (refused)", ls, err)
+	}
+}
+
+// Two processes find the same incomplete VM of a dead create at once (its
+// lease ran out) and both create the VM again: only one removes it and
+// makes the VM; the other is told it is being created elsewhere. Exactly
+// one VM remains, complete, with its files.
+func TestTwoRetriesClaimOneLeftover(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{})
+	spec := vm.Spec{Name: "contested", Template: simhost.TemplateName, Power: vm.PowerOff}
+	// A create that dies after its VM exists: the copy fails and so does
+	// the cleanup.
+	e.failNth("CopyVirtualDisk_Task", 1, &types.NoDiskSpace{Datastore: "LocalDS_0"})
+	e.failNth("Destroy_Task", 1, &types.HostCommunication{})
+	if _, err := e.m.Create(e.ctx, spec, vm.Options{}); err == nil {
+		t.Fatal("the first create succeeded")
+	}
+	left, err := e.m.Lookup(e.ctx, spec.Name, vm.ReadOptions{})
+	if err != nil || left.MarkerState != vm.StateCreating {
+		t.Fatalf("left-over VM = %+v, %v", left, err)
+	}
+	e.guest(left.UUID, vm.KeyLease, "2000-01-01T00:00:00Z")
+
+	others := []*vm.Manager{vm.New(e.c), vm.New(e.c)}
+	errs := make(chan error, len(others))
+	for _, m := range others {
+		go func() {
+			_, err := m.Create(e.ctx, spec, vm.Options{})
+			errs <- err
+		}()
+	}
+	var ok, busy int
+	for range others {
+		err := <-errs
+		var ip *vm.InProgressError
+		switch {
+		case err == nil:
+			ok++
+		case errors.As(err, &ip):
+			busy++
+		default:
+			// The host's refusal of a second VM of the name is an honest
+			// loss of the race too, as long as nothing was destroyed.
+			t.Logf("the other create: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d creates succeeded, want exactly 1 (busy %d)", ok, busy)
+	}
+	e.c.Inventory.Invalidate()
+	got, err := e.m.Lookup(e.ctx, spec.Name, vm.ReadOptions{})
+	if err != nil || got.MarkerState != vm.StateReady {
+		t.Fatalf("the VM = %+v, %v; want one complete VM", got, err)
+	}
+	if n := e.count(spec.Name); n != 1 {
+		t.Errorf("%d VMs named %s", n, spec.Name)
+	}
+	want := strings.TrimPrefix(got.VMXPath, "[LocalDS_0] ")
+	if f := e.files(want); len(f) != 1 {
+		t.Errorf("the VM's .vmx %s is missing: %v", want, e.files(spec.Name))
+	}
+	for _, d := range got.Disks {
+		if f := e.files(strings.TrimPrefix(d.Path, "[LocalDS_0] ")); len(f) != 1 {
+			t.Errorf("disk %s is missing", d.Path)
+		}
 	}
 }

@@ -6,6 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/vmware/govmomi/fault"
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
+
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 )
 
@@ -153,6 +158,43 @@ func (m *Manager) settle(ctx context.Context, ls []Leftover) error {
 		}
 	}
 	return nil
+}
+
+// takeOver claims an incomplete VM whose lease ran out before removing it:
+// it writes this attempt's id and lease on the VM with a reconfigure bound to
+// the configuration version it read (changeVersion), which the host refuses
+// (ConcurrentAccess) when anything changed the VM since, another process's
+// claim included. Of two processes that found the same dead create, only
+// one goes on; the other is told the VM is being created elsewhere.
+func (m *Manager) takeOver(ctx context.Context, l *Leftover, id, lease string) error {
+	v := &l.VM
+	busy := func() error {
+		l.Action = LeftoverBusy
+		return l.refusal(false)
+	}
+	return m.write(ctx, func(ctx context.Context, s *esxi.Session) error {
+		var o mo.VirtualMachine
+		if err := object.NewVirtualMachine(s.Client, v.Ref).Properties(ctx, v.Ref, []string{"config.changeVersion", "config.extraConfig"}, &o); err != nil {
+			return esxi.Wrap("read the incomplete VM "+v.Name, err)
+		}
+		if o.Config == nil {
+			return busy()
+		}
+		for _, ov := range o.Config.ExtraConfig {
+			if x := ov.GetOptionValue(); x.Key == KeyCreateID && x.Value != v.ExtraConfig[KeyCreateID] {
+				return busy() // claimed since the read that found it
+			}
+		}
+		task, err := object.NewVirtualMachine(s.Client, v.Ref).Reconfigure(ctx, types.VirtualMachineConfigSpec{
+			ChangeVersion: o.Config.ChangeVersion,
+			ExtraConfig:   []types.BaseOptionValue{opt(KeyCreateID, id), opt(KeyLease, lease)},
+		})
+		_, err = esxi.WaitTask(ctx, "claim the incomplete VM "+v.Name, task, err)
+		if err != nil && fault.Is(err, &types.ConcurrentAccess{}) {
+			return busy()
+		}
+		return err
+	})
 }
 
 // refuseLeftovers returns the refusal of the first leftover Create must
