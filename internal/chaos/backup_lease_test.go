@@ -30,14 +30,16 @@ resource "ceso_vm" "src" {
 	uuid := h.vmUUID("db-01")
 	cfgA := src + fmt.Sprintf(`
 resource "ceso_backup" "a" {
-  vm          = ceso_vm.src.id
-  destination = %q
+  vm                = ceso_vm.src.id
+  destination       = %q
+  retain_on_destroy = false
 }
 `, dest)
 	cfgB := h.config("") + fmt.Sprintf(`
 resource "ceso_backup" "b" {
-  vm          = %q
-  destination = %q
+  vm                = %q
+  destination       = %q
+  retain_on_destroy = false
 }
 `, uuid, dest)
 

@@ -54,9 +54,10 @@ func currentName(api vm.API, uuid string) func(context.Context) (string, error) 
 }
 
 // takesOver reports whether a create of name would find a VM of that name
-// already on the host: planCreate refuses one ceso did not make, so one
-// found here is a ceso VM the create would take over (adopt_existing). The
-// apply decides again, on what it finds then.
+// already on the host: planCreate refuses one ceso did not make and a
+// complete one of another state, so one found here is the incomplete VM of
+// a create that died, which the create removes (adopt_existing). The apply
+// decides again, on what it finds then.
 func (r *vmResource) takesOver(ctx context.Context, name types.String) bool {
 	if r.data == nil || r.data.vms == nil || !known(name) {
 		return false

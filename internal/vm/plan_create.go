@@ -47,12 +47,14 @@ func (m *Manager) PlanCreate(ctx context.Context, spec Spec) error {
 	if err := precheck(snap, &spec, tmpl, pl.dc.Name, vcenter); err != nil {
 		return err
 	}
-	// Only a VM ceso did not make is refused now. A VM of ceso's in the way
-	// is decided at apply: the plan of a replacement's create cannot be told
-	// from a plain create's here, and a replacement removes its own VM
-	// before the create; a lease and the host's tasks change meanwhile.
+	// A VM ceso did not make, and a complete one another state holds, are
+	// refused now: no grant makes taking them over right, so the plan says
+	// so instead of promising an apply that fails. The VM a replacement
+	// deletes first (spec.Replaces) is not in the way. An incomplete VM is
+	// decided at apply: its lease and the host's tasks change meanwhile.
 	for _, l := range sameTarget(snap, spec.Name, pl.folderPath) {
-		if l.Action == LeftoverForeign && (spec.Replaces == "" || l.VM.UUID != spec.Replaces) {
+		refused := l.Action == LeftoverForeign || l.Action == LeftoverReady
+		if refused && (spec.Replaces == "" || l.VM.UUID != spec.Replaces) {
 			return l.refusal(false)
 		}
 	}
