@@ -79,7 +79,7 @@ resource "ceso_vm" "app" {
 			uuid := h.vmUUID("app-01")
 			if tc.method == "PowerOnVM_Task" {
 				// Complete, but not in this state: refused, with the way out.
-				w.applyFails(cfg, "Error: Cannot Create VM", tc.want, "terraform import")
+				w.applyFails(cfg, "Error: "+tc.want, "terraform import")
 				if out, err := w.run("import", "-input=false", "-no-color", "ceso_vm.app", uuid); err != nil {
 					t.Fatalf("import: %v\n%s", err, out)
 				}

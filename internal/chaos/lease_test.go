@@ -118,7 +118,7 @@ resource "ceso_vm" "app" {
 	}
 
 	// The VM is complete now; the second workspace still did not make it.
-	out := wb.applyFails(cfg, "Error: Cannot Create VM", "VM Exists And Is Not In This State", "shared-01", "terraform import")
+	out := wb.applyFails(cfg, "Error: VM Exists And Is Not In This State", "shared-01", "terraform import")
 	t.Log(diagnostics(out))
 	if n := len(wb.stateResources()); n != 0 {
 		t.Errorf("the second workspace took the VM over: %d resources in its state", n)

@@ -43,7 +43,7 @@ func TestAccChaos_partitionDuringCreate(t *testing.T) {
 	}{
 		{"CreateVM_Task", []string{"Cleaned Up An Interrupted Create"}},
 		{"CopyVirtualDisk_Task", []string{"Cleaned Up An Interrupted Create"}},
-		{"PowerOnVM_Task", []string{"Error: Cannot Create VM", "VM Exists And Is Not In This State", "terraform import"}},
+		{"PowerOnVM_Task", []string{"Error: VM Exists And Is Not In This State", "terraform import"}},
 	} {
 		t.Run(tc.method, func(t *testing.T) {
 			t.Parallel()
