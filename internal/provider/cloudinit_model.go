@@ -281,9 +281,7 @@ func cloudinitSchema() schema.Schema {
 		MarkdownDescription: "Renders and validates a cloud-init payload for the VMware guestinfo datasource: " +
 			"`#cloud-config` user-data, meta-data with the hostname and the netplan v2 network configuration " +
 			"(under the `network` key, where cloud-init reads it), and optional vendor-data, encoded as " +
-			"`guestinfo.*` keys for `ceso_vm`. Pure configuration: nothing is created on the host. " +
-			"Its changes are guarded by mode alone (restricted mode refuses them, standard allows them); an elevation grant's scope, " +
-			"which names VMs, is not matched against its `hostname`. The VM that uses the payload is guarded by its own name.",
+			"`guestinfo.*` keys for `ceso_vm`. Pure configuration: nothing is created on the host.",
 		Attributes: map[string]schema.Attribute{
 			"id": computed("The content hash, as `hash`.", false),
 			"hostname": schema.StringAttribute{

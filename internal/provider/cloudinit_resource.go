@@ -50,6 +50,8 @@ func (r *cloudinitResource) Metadata(_ context.Context, req resource.MetadataReq
 
 func (r *cloudinitResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = cloudinitSchema()
+	resp.Schema.MarkdownDescription += " Its changes are guarded by mode alone (restricted mode refuses them, standard allows them); " +
+		"an elevation grant's scope, which names VMs, is not matched against its `hostname`. The `ceso_vm` that uses the payload is guarded by its own name."
 }
 
 func (r *cloudinitResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
