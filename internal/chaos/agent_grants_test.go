@@ -97,7 +97,7 @@ resource "ceso_vm" "disks" {
   name        = "pb-disks"
   power_state = "off"
 %s}
-`, strings.Repeat("  disk {\n    size_gb = 1\n  }\n", disks))
+`, unitDisks(disks))
 		if del {
 			cfg += fmt.Sprintf(offVM, "del", "pb-del")
 		}
