@@ -103,7 +103,7 @@ func TestAccChaos_agentWorkflowGuide(t *testing.T) {
 	sshKey := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMDSx01hAA179OhFWdxFqQohIxFQmONyYwsdpIyPfgVr alice@ceso.invalid"
 	writeFile(t, filepath.Join(home, ".ssh", "id_ed25519.pub"), sshKey+"\n", 0o644)
 	auditPath := filepath.Join(root, "var", "log", "ceso", "audit.jsonl")
-	t.Cleanup(func() { _ = exec.Command("chattr", "-a", auditPath).Run() }) // before TempDir's removal
+	t.Cleanup(func() { _ = exec.CommandContext(context.Background(), "chattr", "-a", auditPath).Run() }) // before TempDir's removal
 
 	sh := &guideShell{t: w.t, dir: w.dir, envFile: filepath.Join(t.TempDir(), "env.sh"), env: []string{
 		"HOME=" + home, "PATH=" + bin + ":" + filepath.Join(home, ".local", "bin") + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
