@@ -207,7 +207,7 @@ resource "ceso_vm" "disks" {
   name        = "eff-disks"
   power_state = "off"
 %s}
-`, unitDisks(n))
+`, numberedDisks(n))
 	}
 	w.mustApply(standard + disks(2))
 	filesBefore, err := h.Files()
@@ -345,14 +345,4 @@ provider "ceso" {
 	}
 	expectOutput(t, out, "Plain HTTP Refused", "198.51.100.7")
 	expectAudited(t, looseAudit, map[string]string{"kind": "event", "reason": "configuration refused"}, "Plain HTTP Refused")
-}
-
-// unitDisks is n 1 GiB disk blocks named by unit number: removing the last
-// block is then unambiguous (an unnamed removal is refused at plan).
-func unitDisks(n int) string {
-	var b strings.Builder
-	for i := range n {
-		fmt.Fprintf(&b, "  disk {\n    unit_number = %d\n    size_gb     = 1\n  }\n", i)
-	}
-	return b.String()
 }

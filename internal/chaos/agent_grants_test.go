@@ -97,7 +97,7 @@ resource "ceso_vm" "disks" {
   name        = "pb-disks"
   power_state = "off"
 %s}
-`, unitDisks(disks))
+`, numberedDisks(disks))
 		if del {
 			cfg += fmt.Sprintf(offVM, "del", "pb-del")
 		}

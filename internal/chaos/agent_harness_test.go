@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -163,3 +164,14 @@ func (h *chaosHost) noHostCalls(logins bool) {
 
 // timeNow is the clock grants are issued with.
 func timeNow() time.Time { return time.Now() }
+
+// numberedDisks is n 1 GiB disk blocks that name their SCSI units, so
+// dropping the last block removes exactly that disk (an unnamed removal is
+// refused at plan as ambiguous).
+func numberedDisks(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString("  disk {\n    unit_number = " + strconv.Itoa(i) + "\n    size_gb     = 1\n  }\n")
+	}
+	return b.String()
+}

@@ -76,7 +76,7 @@ func TestPlanBoundGrantCommands(t *testing.T) {
  {"address":"ceso_vm.c","mode":"managed","type":"ceso_vm","change":{"actions":["create"],"before":null,"after":{"name":"c"}}}]}`)
 
 	r := run(t, t0, "", "grant", "issue", "--key", key, "--plan", reviewed, "--host", "esxi01", "--reason", "CHG-9", "--approver", "alice")
-	if r.code != 0 || !strings.Contains(r.stderr, "ceso_vm.a: delete ceso_vm u-1 (the VM is deleted)") {
+	if r.code != 0 || !strings.Contains(r.stderr, "ceso_vm.a: delete ceso_vm u-1 (the VM and its disk files are deleted)") {
 		t.Fatalf("grant issue --plan: %+v", r)
 	}
 	token := strings.TrimSpace(r.stdout)

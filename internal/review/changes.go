@@ -165,6 +165,10 @@ func (x *index) vmName(rc *resourceChange, vals map[string]any, attr string) str
 func (x *index) review(rc *resourceChange) (Change, []string) {
 	c := Change{Address: rc.Address, Type: rc.Type, Actions: rc.Change.Actions, Host: x.host(rc), Items: []Item{}}
 	ch := &rc.Change
+	c.StateID, _ = str(ch.Before, "id")
+	if rc.Type == "ceso_backup" {
+		c.VMID, _ = str(ch.After, "vm")
+	}
 	var warns []string
 	switch rc.Type {
 	case "ceso_vm":

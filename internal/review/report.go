@@ -88,6 +88,21 @@ type Change struct {
 	// Host is the ESXi host or vCenter the change goes to, as configured.
 	Host  string `json:"host"`
 	Items []Item `json:"effects"`
+	// StateID is the object's id in state ("" for a new object) and VMID
+	// the VM a ceso_backup is of: the identities a plan-bound grant names
+	// (see GrantID).
+	StateID string `json:"-"`
+	VMID    string `json:"-"`
+}
+
+// GrantID is the identity the guard checks an item's action against in a
+// plan-bound grant: the object's UUID for a change to an existing object,
+// the VM's UUID for what a new backup does (its retention).
+func (c Change) GrantID(a policy.Action) string {
+	if a.TerraformAction() == "create" {
+		return c.VMID
+	}
+	return c.StateID
 }
 
 // mode is the highest mode the change's effects need.
