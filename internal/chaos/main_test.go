@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/acctest"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/cli"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/provider"
 )
@@ -36,8 +37,21 @@ func TestMain(m *testing.M) {
 		policy.SetSystemPathForTest(p)
 		os.Exit(serve())
 	}
+	if os.Getenv(cliEnv) != "" {
+		// The approver's commands, as the guide test runs them (through a
+		// copy named ceso or a shim named terraform-provider-ceso): they
+		// read the scenario's system policy like the provider does.
+		if p := os.Getenv(systemPolicyEnv); p != "" {
+			policy.SetSystemPathForTest(p)
+		}
+		os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	acctest.Main(m)
 }
+
+// cliEnv, set in a guide test's shell, makes the test binary run the
+// approver commands, as the provider binary does when a person runs it.
+const cliEnv = "CESO_CHAOS_CLI"
 
 // pidFileEnv names a file the serving provider writes its process id to,
 // so a scenario can kill it mid-apply.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -314,9 +315,6 @@ func (r *vmResource) Update(ctx context.Context, req resource.UpdateRequest, res
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if !forcesPowerOff(&state, &plan) {
-		opts.AllowForcedPowerOff = false
-	}
 	op := vmOp(&state, spec.Name, policy.ActionUpdate)
 	op.Current = currentName(api, state.ID.ValueString())
 	up, err := api.PlanUpdate(ctx, state.ID.ValueString(), spec)
@@ -325,6 +323,8 @@ func (r *vmResource) Update(ctx context.Context, req resource.UpdateRequest, res
 		return
 	}
 	op.Effects = updateEffects(&state, &plan, up)
+	// A hard power-off happens only where the guard decided on one.
+	opts.AllowForcedPowerOff = slices.Contains(op.Effects, policy.ActionPowerOffForced)
 	var res *vm.Result
 	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Update VM", func(ctx context.Context) error {
 		var err error
@@ -338,7 +338,9 @@ func (r *vmResource) Update(ctx context.Context, req resource.UpdateRequest, res
 		return
 	}
 	reportDisks(ctx, &resp.Diagnostics, res)
+	planned := plan
 	plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, false, &resp.Diagnostics)
+	plan.keepPlannedGuestReport(&planned)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
