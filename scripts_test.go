@@ -37,7 +37,7 @@ func toolsDir(t *testing.T, names ...string) string {
 func fakeCLI(t *testing.T, dir, name, first string) {
 	t.Helper()
 	path := filepath.Join(dir, name)
-	cmd := exec.Command("/bin/sh", "-c", `cat > "$1" && chmod +x "$1"`, "sh", path)
+	cmd := exec.CommandContext(t.Context(), "/bin/sh", "-c", `cat > "$1" && chmod +x "$1"`, "sh", path)
 	cmd.Stdin = strings.NewReader("#!/bin/sh\n[ \"$1\" = version ] && printf '%s\\n' '" + first + "' 'on linux_amd64'\n")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("write %s: %v: %s", path, err, out)
@@ -48,7 +48,7 @@ func fakeCLI(t *testing.T, dir, name, first string) {
 // environment) and returns stdout, stderr and the exit code.
 func runScript(t *testing.T, env []string, script string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command("bash", append([]string{script}, args...)...)
+	cmd := exec.CommandContext(t.Context(), "bash", append([]string{script}, args...)...)
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
