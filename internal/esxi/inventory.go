@@ -321,6 +321,7 @@ func (b *snapshotBuilder) vm(v mo.VirtualMachine) VM {
 	vm := VM{Ref: v.Self, Name: v.Name, Path: p, Datacenter: dc,
 		PowerState: string(v.Runtime.PowerState), Connection: string(v.Runtime.ConnectionState),
 		HasSnapshots: v.Snapshot != nil && len(v.Snapshot.RootSnapshotList) > 0,
+		Snapshots:    v.Snapshot,
 		ExtraConfig:  map[string]string{}}
 	if v.Parent != nil {
 		vm.Folder, _ = b.path(*v.Parent)

@@ -25,6 +25,11 @@ const (
 	// such as a rendered cloud-init payload: nothing on a host is lost, so
 	// it is not destructive, but it is still a change restricted mode refuses.
 	ActionDiscard Action = "discard"
+	// Snapshots: taking one loses nothing; reverting the VM to one loses
+	// everything since it was taken, and deleting one loses the restore point.
+	ActionSnapshotCreate Action = "snapshot_create"
+	ActionSnapshotRevert Action = "snapshot_revert"
+	ActionSnapshotDelete Action = "snapshot_delete"
 )
 
 var actionRequires = map[Action]Mode{
@@ -37,6 +42,9 @@ var actionRequires = map[Action]Mode{
 	ActionBackupDelete:   Unrestricted,
 	ActionRestoreOver:    Unrestricted,
 	ActionDiscard:        Standard,
+	ActionSnapshotCreate: Standard,
+	ActionSnapshotRevert: Unrestricted,
+	ActionSnapshotDelete: Unrestricted,
 }
 
 // Valid reports whether a is a known action.

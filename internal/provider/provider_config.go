@@ -19,6 +19,7 @@ import (
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/guard"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/snapshot"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/vm"
 )
 
@@ -28,6 +29,7 @@ var durationPattern = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h
 type providerData struct {
 	client     *esxi.Client // nil when no host is configured
 	vms        vm.API       // VM domain logic over client; nil without a host
+	snapshots  snapshot.API // snapshot domain logic over client; nil without a host
 	guard      *guard.Guard // every write and read passes it
 	datacenter string
 }
@@ -148,6 +150,7 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 	connected.Store(client)
 	data.client = client
 	data.vms = vm.New(client)
+	data.snapshots = snapshot.New(client)
 	return data, diags
 }
 

@@ -55,8 +55,9 @@ type Host struct {
 	Password string
 	Options  Options
 
-	mu      sync.Mutex
-	methods []string
+	mu       sync.Mutex
+	extended map[string][]types.ManagedObjectReference // session key -> wrappers in its registry
+	methods  []string
 	hooks   []func(*simulator.Context, *simulator.Method) types.BaseMethodFault
 }
 
@@ -126,6 +127,8 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 			return nil, f
 		}
 	}
+	dropRootCurrent(ctx, m)
+	h.extend(ctx, m)
 	return nil, nil
 }
 
