@@ -103,7 +103,9 @@ var snapshotImportIgnore = []string{"revert_on_change", "timeouts"}
 
 func testSnapshotLifecycle(t *testing.T, opts simhost.Options, vmName string, provider ...string) {
 	h := acctest.StartHost(t, opts)
-	cfg := func(res string) string { return h.ProviderConfig(append([]string{unrestricted}, provider...)...) + snapVM(vmName) + res }
+	cfg := func(res string) string {
+		return h.ProviderConfig(append([]string{unrestricted}, provider...)...) + snapVM(vmName) + res
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProviderFactories,
@@ -132,7 +134,7 @@ func testSnapshotLifecycle(t *testing.T, opts simhost.Options, vmName string, pr
 			},
 			{ // clearing the description is refused at plan
 				Config:      cfg(snapRes("")),
-				ExpectError: acctest.ErrorMatching("Cannot Clear Snapshot Description", `snapshot "before-upgrade" of VM ` + vmName),
+				ExpectError: acctest.ErrorMatching("Cannot Clear Snapshot Description", `snapshot "before-upgrade" of VM `+vmName),
 			},
 			{ // a new revert_on_change value returns the VM to the snapshot
 				PreConfig: func() { snapshotBehind(t, h, vmName, "later") },

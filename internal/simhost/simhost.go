@@ -58,7 +58,7 @@ type Host struct {
 	mu       sync.Mutex
 	extended map[string][]types.ManagedObjectReference // session key -> wrappers in its registry
 	methods  []string
-	hooks   []func(*simulator.Context, *simulator.Method) types.BaseMethodFault
+	hooks    []func(*simulator.Context, *simulator.Method) types.BaseMethodFault
 }
 
 // Start creates the model and serves it on 127.0.0.1.

@@ -47,7 +47,9 @@ func (h *Host) extend(ctx *simulator.Context, m *simulator.Method) {
 // snapshotExt adds RenameSnapshot (a real host renames a snapshot and
 // changes its description in the VM's snapshot tree; an empty value leaves
 // that field unchanged).
-type snapshotExt struct{ *simulator.VirtualMachineSnapshot }
+type snapshotExt struct {
+	*simulator.VirtualMachineSnapshot
+}
 
 func (s *snapshotExt) RenameSnapshot(ctx *simulator.Context, req *types.RenameSnapshot) soap.HasFault {
 	body := &methods.RenameSnapshotBody{}
