@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -144,6 +145,23 @@ func testSnapshotLifecycle(t *testing.T, opts simhost.Options, vmName string, pr
 				ConfigStateChecks: []statecheck.StateCheck{currentIs(h, vmName, "before-upgrade")},
 			},
 			{Config: cfg(snapRes("pre 2.0, checked", `revert_on_change = "1"`)), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+			{ // the ceso_vm data source shows the tree: "later" is a child of ours, and the VM runs on ours
+				Config: cfg(snapRes("pre 2.0, checked", `revert_on_change = "1"`) + `
+data "ceso_vm" "app" {
+  uuid       = ceso_vm.app.id
+  depends_on = [ceso_snapshot.pre]
+}
+`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.ceso_vm.app", tfjsonpath.New("snapshots"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"name": knownvalue.StringExact("before-upgrade"),
+							"description": knownvalue.StringExact("pre 2.0, checked"), "parent_id": knownvalue.Null(), "current": knownvalue.Bool(true), "memory": knownvalue.Bool(false)}),
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"name": knownvalue.StringExact("later"), "current": knownvalue.Bool(false)}),
+					})),
+					statecheck.CompareValuePairs("data.ceso_vm.app", tfjsonpath.New("snapshots").AtSliceIndex(1).AtMapKey("parent_id"),
+						"ceso_snapshot.pre", tfjsonpath.New("snapshot_id"), compare.ValuesSame()),
+				},
+			},
 			{ // destroying the snapshot keeps the VM and the other snapshot
 				Config:            cfg(""),
 				ConfigStateChecks: []statecheck.StateCheck{expectSnapshots(h, vmName, "later: ")},
