@@ -92,6 +92,7 @@ func Start(opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create simulator model: %w", err)
 	}
+	realVSwitches(m)
 	m.DelayConfig.Delay = opts.LatencyMS
 	m.Service.Listen = &url.URL{Host: opts.Listen, User: url.UserPassword(opts.Username, opts.Password)}
 	if opts.TLS {
