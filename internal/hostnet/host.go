@@ -165,3 +165,22 @@ func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, s *esx
 	defer m.client.Inventory.Invalidate()
 	return m.client.Pool.WithSession(ctx, fn)
 }
+
+// API is what the Terraform glue needs from this package; *Manager
+// implements it.
+type API interface {
+	ReadVSwitch(ctx context.Context, host, datacenter, name string) (*VSwitch, error)
+	PlanVSwitch(ctx context.Context, datacenter string, want VSwitch, exists bool) (string, error)
+	CreateVSwitch(ctx context.Context, datacenter string, want VSwitch) (*VSwitch, error)
+	UpdateVSwitch(ctx context.Context, datacenter string, want VSwitch) (*VSwitch, error)
+	CheckDeleteVSwitch(ctx context.Context, host, datacenter, name string, leaving func(vm string) bool) error
+	DeleteVSwitch(ctx context.Context, host, datacenter, name string) error
+	ReadPortGroup(ctx context.Context, host, datacenter, name string) (*PortGroup, error)
+	PlanPortGroup(ctx context.Context, datacenter string, want PortGroup, exists bool, arriving func(vswitch string) bool) (string, error)
+	CreatePortGroup(ctx context.Context, datacenter string, want PortGroup) (*PortGroup, error)
+	UpdatePortGroup(ctx context.Context, datacenter string, want PortGroup) (*PortGroup, error)
+	CheckDeletePortGroup(ctx context.Context, host, datacenter, name string, leaving func(vm string) bool) error
+	DeletePortGroup(ctx context.Context, host, datacenter, name string) error
+}
+
+var _ API = (*Manager)(nil)

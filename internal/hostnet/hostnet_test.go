@@ -71,7 +71,7 @@ func TestVSwitchAndPortGroup(t *testing.T) {
 
 			pg := hostnet.PortGroup{Name: "web-vlan42", VSwitch: "vSwitch1", VLAN: 42, Security: hostnet.Security{AllowPromiscuous: yes},
 				Shaping: &hostnet.Shaping{Enabled: true, AverageBandwidth: 100e6, PeakBandwidth: 200e6, BurstSize: 100 << 20}}
-			if _, err := m.PlanPortGroup(ctx, tc.dc, hostnet.PortGroup{Name: "x", VSwitch: "vSwitch9"}, false); err == nil {
+			if _, err := m.PlanPortGroup(ctx, tc.dc, hostnet.PortGroup{Name: "x", VSwitch: "vSwitch9"}, false, nil); err == nil {
 				t.Error("a port group on a missing vSwitch was accepted")
 			}
 			gpg, err := m.CreatePortGroup(ctx, tc.dc, pg)
@@ -92,10 +92,13 @@ func TestVSwitchAndPortGroup(t *testing.T) {
 			if err != nil {
 				t.Fatalf("create VM on the port group: %v", err)
 			}
-			if err := m.CheckDeletePortGroup(ctx, "", tc.dc, "web-vlan42"); !hostnet.IsInUse(err) {
+			if err := m.CheckDeletePortGroup(ctx, "", tc.dc, "web-vlan42", nil); !hostnet.IsInUse(err) {
 				t.Errorf("check before removing a port group in use: %v", err)
 			}
-			if err := m.CheckDeleteVSwitch(ctx, "", tc.dc, "vSwitch1"); !hostnet.IsInUse(err) {
+			if err := m.CheckDeletePortGroup(ctx, "", tc.dc, "web-vlan42", func(vm string) bool { return vm == "web-01" }); err != nil {
+				t.Errorf("a VM the plan removes first still counted: %v", err)
+			}
+			if err := m.CheckDeleteVSwitch(ctx, "", tc.dc, "vSwitch1", nil); !hostnet.IsInUse(err) {
 				t.Errorf("check before removing a vSwitch in use: %v", err)
 			}
 			err = m.DeletePortGroup(ctx, "", tc.dc, "web-vlan42")

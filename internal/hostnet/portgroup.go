@@ -65,23 +65,24 @@ func (hn *hostNet) readPortGroup(name string) (*PortGroup, error) {
 }
 
 // PlanPortGroup checks a port group to create (exists false) or update:
-// the host, its vSwitch, and that a new name is free.
-func (m *Manager) PlanPortGroup(ctx context.Context, datacenter string, want PortGroup, exists bool) (string, error) {
+// the host, its vSwitch (unless arriving says the same plan creates it),
+// and that a new name is free.
+func (m *Manager) PlanPortGroup(ctx context.Context, datacenter string, want PortGroup, exists bool, arriving func(vswitch string) bool) (string, error) {
 	hn, err := m.read(ctx, want.Host, datacenter)
 	if err != nil {
 		return "", err
 	}
-	return hn.host.Name, hn.checkPortGroup(want, exists)
+	return hn.host.Name, hn.checkPortGroup(want, exists, arriving)
 }
 
-func (hn *hostNet) checkPortGroup(want PortGroup, exists bool) error {
-	if _, ok := hn.vswitch(want.VSwitch); !ok {
+func (hn *hostNet) checkPortGroup(want PortGroup, exists bool, arriving func(vswitch string) bool) error {
+	if _, ok := hn.vswitch(want.VSwitch); !ok && (arriving == nil || !arriving(want.VSwitch)) {
 		var names []string
 		for _, vs := range hn.info.Vswitch {
 			names = append(names, vs.Name)
 		}
 		return &FieldError{Field: "vswitch", Summary: "No Such vSwitch",
-			Detail: fmt.Sprintf("Host %s has no vSwitch %q; it has %v.", hn.host.Name, want.VSwitch, names)}
+			Detail: fmt.Sprintf("Host %s has no vSwitch %q; it has %v. When this configuration creates the vSwitch, refer to it (vswitch = ceso_vswitch.<name>.name) so Terraform plans it first.", hn.host.Name, want.VSwitch, names)}
 	}
 	if _, ok := hn.portgroup(want.Name); ok && !exists {
 		return &FieldError{Field: "name", Summary: "Port Group Exists",
@@ -96,7 +97,7 @@ func (m *Manager) CreatePortGroup(ctx context.Context, datacenter string, want P
 	if err != nil {
 		return nil, err
 	}
-	if err := hn.checkPortGroup(want, false); err != nil {
+	if err := hn.checkPortGroup(want, false, nil); err != nil {
 		return nil, err
 	}
 	err = m.write(ctx, func(ctx context.Context, s *esxi.Session) error {
@@ -115,7 +116,7 @@ func (m *Manager) UpdatePortGroup(ctx context.Context, datacenter string, want P
 	if err != nil {
 		return nil, err
 	}
-	if err := hn.checkPortGroup(want, true); err != nil {
+	if err := hn.checkPortGroup(want, true, nil); err != nil {
 		return nil, err
 	}
 	if _, ok := hn.portgroup(want.Name); !ok {
@@ -131,13 +132,21 @@ func (m *Manager) UpdatePortGroup(ctx context.Context, datacenter string, want P
 	return m.ReadPortGroup(ctx, hn.host.Name, datacenter, want.Name)
 }
 
-// CheckDeletePortGroup refuses to remove a port group that VMs use, naming them.
-func (m *Manager) CheckDeletePortGroup(ctx context.Context, host, datacenter, name string) error {
+// CheckDeletePortGroup refuses to remove a port group that VMs use, naming
+// them. leaving, when not nil, says which VMs the same plan removes
+// first; they do not count.
+func (m *Manager) CheckDeletePortGroup(ctx context.Context, host, datacenter, name string, leaving func(vm string) bool) error {
 	hn, err := m.read(ctx, host, datacenter)
 	if err != nil {
 		return err
 	}
-	if users := hn.users(name); len(users) > 0 {
+	var users []string
+	for _, u := range hn.users(name) {
+		if leaving == nil || !leaving(u) {
+			users = append(users, u)
+		}
+	}
+	if len(users) > 0 {
 		return &InUseError{What: fmt.Sprintf("port group %q on host %s", name, hn.host.Name), VMs: users}
 	}
 	return nil

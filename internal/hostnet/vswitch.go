@@ -164,23 +164,30 @@ func (m *Manager) UpdateVSwitch(ctx context.Context, datacenter string, want VSw
 }
 
 // CheckDeleteVSwitch refuses to remove a vSwitch whose port groups VMs
-// use (removing a vSwitch removes its port groups).
-func (m *Manager) CheckDeleteVSwitch(ctx context.Context, host, datacenter, name string) error {
+// use (removing a vSwitch removes its port groups). leaving, when not nil,
+// says which VMs the same plan removes first; they do not count.
+func (m *Manager) CheckDeleteVSwitch(ctx context.Context, host, datacenter, name string, leaving func(vm string) bool) error {
 	hn, err := m.read(ctx, host, datacenter)
 	if err != nil {
 		return err
 	}
-	return hn.checkDeleteVSwitch(name)
+	return hn.checkDeleteVSwitch(name, leaving)
 }
 
-func (hn *hostNet) checkDeleteVSwitch(name string) error {
+func (hn *hostNet) checkDeleteVSwitch(name string, leaving func(vm string) bool) error {
 	var pgs []string
 	for _, pg := range hn.info.Portgroup {
 		if pg.Spec.VswitchName == name {
 			pgs = append(pgs, pg.Spec.Name)
 		}
 	}
-	if users := hn.users(pgs...); len(users) > 0 {
+	var users []string
+	for _, u := range hn.users(pgs...) {
+		if leaving == nil || !leaving(u) {
+			users = append(users, u)
+		}
+	}
+	if len(users) > 0 {
 		return &InUseError{What: fmt.Sprintf("vSwitch %q on host %s (through its port groups %v)", name, hn.host.Name, pgs), VMs: users}
 	}
 	return nil
@@ -196,7 +203,7 @@ func (m *Manager) DeleteVSwitch(ctx context.Context, host, datacenter, name stri
 	if _, ok := hn.vswitch(name); !ok {
 		return nil
 	}
-	if err := hn.checkDeleteVSwitch(name); err != nil {
+	if err := hn.checkDeleteVSwitch(name, nil); err != nil {
 		return err
 	}
 	return m.write(ctx, func(ctx context.Context, s *esxi.Session) error {

@@ -53,6 +53,8 @@ func (p *cesoProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewVMResource,
 		NewBackupResource(p.version),
 		NewSnapshotResource,
+		NewVSwitchResource,
+		NewPortGroupResource,
 	}
 }
 

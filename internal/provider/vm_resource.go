@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,6 +82,7 @@ func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 	var name types.String
 	if req.Plan.Raw.IsNull() {
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("name"), &name)...)
+		r.data.planLeaving(name.ValueString())
 		r.data.guardPlan(req, resp, vmType, name.ValueString(), policy.ActionDelete)
 		return
 	}
@@ -106,6 +108,7 @@ func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 		r.planUpdate(ctx, &state, &plan, resp)
 	}
 	if action == policy.ActionReplace {
+		r.data.planLeaving(state.Name.ValueString())
 		// The CLI plans the create half of a replacement again with no prior
 		// state, handing back this plan's private data: that is how the
 		// second call knows which VM goes first.
@@ -165,6 +168,9 @@ func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequ
 	}
 	spec := cfg.spec(ctx, &resp.Diagnostics)
 	spec.Replaces = replaces
+	// A port group this plan creates is not on the host yet; the apply
+	// checks it.
+	spec.NICs = slices.DeleteFunc(spec.NICs, func(n vm.NIC) bool { return r.data.isArriving(arrivingNetwork, n.Network) })
 	err := r.data.vms.PlanCreate(ctx, spec)
 	var taken *vm.NameTakenError
 	switch k := esxi.KindOf(err); {
