@@ -95,7 +95,7 @@ func (r *portgroupResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 }
 
 func (m *portgroupModel) want() hostnet.PortGroup {
-	pg := hostnet.PortGroup{Host: m.Host.ValueString(), Name: m.Name.ValueString(), VSwitch: m.VSwitch.ValueString(), VLAN: int32(m.VLANID.ValueInt64()),
+	pg := hostnet.PortGroup{Host: m.Host.ValueString(), Name: m.Name.ValueString(), VSwitch: m.VSwitch.ValueString(), VLAN: toInt32(m.VLANID.ValueInt64()),
 		Security: hostnet.Security{AllowPromiscuous: m.AllowPromiscuous.ValueBoolPointer(), AllowMACChanges: m.AllowMACChanges.ValueBoolPointer(),
 			AllowForged: m.AllowForgedTransmits.ValueBoolPointer()}}
 	if s := m.Shaping; s != nil {

@@ -102,7 +102,7 @@ func (m *vswitchModel) want(ctx context.Context) (hostnet.VSwitch, error) {
 	if d := m.Uplinks.ElementsAs(ctx, &uplinks, false); d.HasError() {
 		return hostnet.VSwitch{}, diagError(d)
 	}
-	return hostnet.VSwitch{Host: m.Host.ValueString(), Name: m.Name.ValueString(), Uplinks: uplinks, MTU: int32(m.MTU.ValueInt64()),
+	return hostnet.VSwitch{Host: m.Host.ValueString(), Name: m.Name.ValueString(), Uplinks: uplinks, MTU: toInt32(m.MTU.ValueInt64()),
 		Security: hostnet.Security{AllowPromiscuous: vimtypes.NewBool(m.AllowPromiscuous.ValueBool()),
 			AllowMACChanges: vimtypes.NewBool(m.AllowMACChanges.ValueBool()), AllowForged: vimtypes.NewBool(m.AllowForgedTransmits.ValueBool())}}, nil
 }
