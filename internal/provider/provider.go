@@ -55,6 +55,7 @@ func (p *cesoProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewSnapshotResource,
 		NewVSwitchResource,
 		NewPortGroupResource,
+		NewVirtualDiskResource,
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/esxi-commander/terraform-provider-ceso/internal/guard"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/hostnet"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/snapshot"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/virtualdisk"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/vm"
 )
 
@@ -28,10 +29,11 @@ var durationPattern = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h
 
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
-	client    *esxi.Client // nil when no host is configured
-	vms       vm.API       // VM domain logic over client; nil without a host
-	snapshots snapshot.API // snapshot domain logic over client; nil without a host
-	hostnet   hostnet.API  // vSwitches and port groups over client; nil without a host
+	client    *esxi.Client    // nil when no host is configured
+	vms       vm.API          // VM domain logic over client; nil without a host
+	snapshots snapshot.API    // snapshot domain logic over client; nil without a host
+	hostnet   hostnet.API     // vSwitches and port groups over client; nil without a host
+	disks     virtualdisk.API // standalone disks over client; nil without a host
 	// leaving holds the names of VMs this plan destroys or replaces, so a
 	// port group they use may go in the same plan (Terraform plans the
 	// VMs that depend on a port group before the port group).
@@ -162,6 +164,7 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 	data.vms = vm.New(client)
 	data.snapshots = snapshot.New(client)
 	data.hostnet = hostnet.New(client)
+	data.disks = virtualdisk.New(client)
 	return data, diags
 }
 
