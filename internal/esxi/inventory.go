@@ -98,7 +98,7 @@ var inventoryProps = []types.PropertySpec{
 		"config.firmware", "config.version", "config.annotation", "config.extraConfig",
 		"config.hardware.numCPU", "config.hardware.numCoresPerSocket", "config.hardware.memoryMB",
 		"config.hardware.device", "config.cpuHotAddEnabled", "config.memoryHotAddEnabled",
-		"config.files.vmPathName",
+		"config.files.vmPathName", "config.nestedHVEnabled", "config.bootOptions",
 		"guest.net", "guest.ipAddress", "guest.toolsRunningStatus", "guest.toolsStatus",
 	}},
 	{Type: "HostSystem", PathSet: []string{
@@ -351,6 +351,8 @@ func (b *snapshotBuilder) vm(v mo.VirtualMachine) VM {
 		vm.Devices = c.Hardware.Device
 		vm.CPUHotAdd = c.CpuHotAddEnabled != nil && *c.CpuHotAddEnabled
 		vm.MemoryHotAdd = c.MemoryHotAddEnabled != nil && *c.MemoryHotAddEnabled
+		vm.NestedHV = c.NestedHVEnabled != nil && *c.NestedHVEnabled
+		vm.SecureBoot = c.BootOptions != nil && c.BootOptions.EfiSecureBootEnabled != nil && *c.BootOptions.EfiSecureBootEnabled
 		for _, o := range c.ExtraConfig {
 			ov := o.GetOptionValue()
 			if s, ok := ov.Value.(string); ok {

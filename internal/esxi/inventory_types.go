@@ -23,6 +23,8 @@ type VM struct {
 	MemoryMB       int32
 	CPUHotAdd      bool
 	MemoryHotAdd   bool
+	NestedHV       bool // config.nestedHVEnabled
+	SecureBoot     bool // config.bootOptions.efiSecureBootEnabled
 	GuestID        string
 	GuestFullName  string
 	Firmware       string

@@ -147,8 +147,8 @@ resource "ceso_vm" "app" {
 			{Config: disk(3), ExpectError: acctest.ErrorMatching("Cannot Shrink Disk", "has 4 GiB")},
 			{Config: withVM(4)},
 			{ // attached to a VM, the disk cannot be deleted
-				PreConfig:   func() { attachBehind(t, h, "disk-user", "[LocalDS_0] shared/data.vmdk") },
-				Config:      h.ProviderConfig(append([]string{unrestricted}, provider...)...) + `resource "ceso_vm" "app" {
+				PreConfig: func() { attachBehind(t, h, "disk-user", "[LocalDS_0] shared/data.vmdk") },
+				Config: h.ProviderConfig(append([]string{unrestricted}, provider...)...) + `resource "ceso_vm" "app" {
   name        = "disk-user"
   template    = "ceso-template"
   power_state = "off"

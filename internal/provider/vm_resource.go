@@ -196,6 +196,10 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 	timeout, d := plan.Timeouts.Create(ctx, 30*time.Minute)
 	resp.Diagnostics.Append(d...)
 	spec, opts := plan.spec(ctx, &resp.Diagnostics), plan.options(&resp.Diagnostics)
+	if spec.DiskEnableUUID == nil { // what users expect of a new VM
+		on := true
+		spec.DiskEnableUUID = &on
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
