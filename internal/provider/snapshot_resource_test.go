@@ -42,6 +42,7 @@ resource "ceso_snapshot" "pre" {
   vm          = ceso_vm.app.id
   name        = "before-upgrade"
   description = %q
+  memory      = true # a revert returns the VM running, as ceso_vm.app says it is
 %s}
 `, desc, body)
 }
@@ -155,7 +156,7 @@ data "ceso_vm" "app" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.ceso_vm.app", tfjsonpath.New("snapshots"), knownvalue.ListExact([]knownvalue.Check{
 						knownvalue.ObjectPartial(map[string]knownvalue.Check{"name": knownvalue.StringExact("before-upgrade"),
-							"description": knownvalue.StringExact("pre 2.0, checked"), "parent_id": knownvalue.Null(), "current": knownvalue.Bool(true), "memory": knownvalue.Bool(false)}),
+							"description": knownvalue.StringExact("pre 2.0, checked"), "parent_id": knownvalue.Null(), "current": knownvalue.Bool(true), "memory": knownvalue.Bool(true)}),
 						knownvalue.ObjectPartial(map[string]knownvalue.Check{"name": knownvalue.StringExact("later"), "current": knownvalue.Bool(false)}),
 					})),
 					statecheck.CompareValuePairs("data.ceso_vm.app", tfjsonpath.New("snapshots").AtSliceIndex(1).AtMapKey("parent_id"),

@@ -129,6 +129,7 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 		}
 	}
 	dropRootCurrent(ctx, m)
+	revertPower(ctx, m)
 	h.extend(ctx, m)
 	return nil, nil
 }

@@ -119,3 +119,43 @@ func dropRootCurrent(ctx *simulator.Context, m *simulator.Method) {
 		}
 	})
 }
+
+// revertPower makes a revert leave the VM in the power state the snapshot
+// recorded, as a real host does: powered off after a snapshot without
+// memory, running after one with memory. The simulator's revert leaves
+// the power state alone, which would hide that a revert stops a VM.
+func revertPower(ctx *simulator.Context, m *simulator.Method) {
+	if m.Name != "RevertToSnapshot_Task" {
+		return
+	}
+	s, ok := ctx.Map.Get(m.This).(*simulator.VirtualMachineSnapshot)
+	if !ok {
+		return
+	}
+	vm, ok := ctx.Map.Get(s.Vm).(*simulator.VirtualMachine)
+	if !ok {
+		return
+	}
+	ctx.WithLock(vm, func() {
+		if vm.Snapshot == nil {
+			return
+		}
+		var state types.VirtualMachinePowerState
+		var walk func([]types.VirtualMachineSnapshotTree)
+		walk = func(ts []types.VirtualMachineSnapshotTree) {
+			for _, t := range ts {
+				if t.Snapshot == m.This {
+					state = t.State
+				}
+				walk(t.ChildSnapshotList)
+			}
+		}
+		walk(vm.Snapshot.RootSnapshotList)
+		if state != "" && state != vm.Runtime.PowerState {
+			ctx.Update(vm, []types.PropertyChange{
+				{Name: "runtime.powerState", Val: state},
+				{Name: "summary.runtime.powerState", Val: state},
+			})
+		}
+	})
+}

@@ -64,6 +64,22 @@ func (e *env) tree() *types.VirtualMachineSnapshotInfo {
 	return o.Snapshot
 }
 
+// power reads the VM's power state straight from the host.
+func (e *env) power() types.VirtualMachinePowerState {
+	e.t.Helper()
+	gc, err := e.host.Client(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer func() { _ = gc.Logout(e.ctx) }()
+	var o mo.VirtualMachine
+	ref := types.ManagedObjectReference{Type: "VirtualMachine", Value: e.vm.MOID}
+	if err := property.DefaultCollector(gc.Client).RetrieveOne(e.ctx, ref, []string{"runtime.powerState"}, &o); err != nil {
+		e.t.Fatal(err)
+	}
+	return o.Runtime.PowerState
+}
+
 func (e *env) create(name, desc string) *snapshot.State {
 	e.t.Helper()
 	res, err := e.s.Create(e.ctx, snapshot.Spec{VM: e.vm.UUID, Name: name, Description: desc})
@@ -110,6 +126,19 @@ func TestLifecycle(t *testing.T) {
 	}
 	if cur := e.tree().CurrentSnapshot; cur == nil || cur.Value != a.Ref {
 		t.Errorf("after revert the current snapshot is %v, want %s", cur, a.Ref)
+	}
+	if p := e.power(); p != types.VirtualMachinePowerStatePoweredOff {
+		t.Errorf("after a revert to a snapshot without memory the VM is %s, want powered off", p)
+	}
+	withMemory, err := e.s.Create(e.ctx, snapshot.Spec{VM: e.vm.UUID, Name: "running", Memory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if withMemory.State.Memory() || len(withMemory.Warnings) != 1 {
+		t.Errorf("a memory snapshot of a powered-off VM: %+v, warnings %v; want no memory and a warning", withMemory.State, withMemory.Warnings)
+	}
+	if err := e.s.Delete(e.ctx, e.vm.UUID, withMemory.State.ID); err != nil {
+		t.Fatal(err)
 	}
 
 	// Removing the parent keeps the child.
