@@ -137,7 +137,12 @@ func (r *portgroupResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	replaced := !req.State.Raw.IsNull() && !req.Plan.Raw.IsNull() &&
 		((known(plan.Host) && !plan.Host.Equal(state.Host)) || !plan.Name.Equal(state.Name) || !plan.VSwitch.Equal(state.VSwitch))
 	if req.Plan.Raw.IsNull() || replaced {
-		if err := api.CheckDeletePortGroup(ctx, state.Host.ValueString(), dc, state.Name.ValueString(), r.data.isLeaving); err != nil {
+		err := api.CheckDeletePortGroup(ctx, state.Host.ValueString(), dc, state.Name.ValueString(), r.data.isLeaving)
+		if err != nil && !hostnet.IsInUse(err) {
+			addHostnetError(&resp.Diagnostics, "Cannot Check Port Group", err)
+			return
+		}
+		if err != nil {
 			resp.Diagnostics.AddError("Port Group In Use", fmt.Sprintf("Cannot remove %s. "+
 				"If this plan also destroys those VMs, make them refer to the port group (network = ceso_portgroup.<name>.name) so Terraform removes them first.", err))
 			return

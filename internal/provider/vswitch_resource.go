@@ -155,8 +155,13 @@ func (r *vswitchResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	replaced := !req.State.Raw.IsNull() && !req.Plan.Raw.IsNull() &&
 		((known(plan.Host) && !plan.Host.Equal(state.Host)) || !plan.Name.Equal(state.Name))
 	if req.Plan.Raw.IsNull() || replaced {
-		if err := api.CheckDeleteVSwitch(ctx, state.Host.ValueString(), dc, state.Name.ValueString(), r.data.isLeaving); err != nil {
+		err := api.CheckDeleteVSwitch(ctx, state.Host.ValueString(), dc, state.Name.ValueString(), r.data.isLeaving)
+		switch {
+		case hostnet.IsInUse(err):
 			resp.Diagnostics.AddError("vSwitch In Use", "Cannot remove "+err.Error()+".")
+			return
+		case err != nil && !hostnet.IsNotFound(err):
+			addHostnetError(&resp.Diagnostics, "Cannot Check vSwitch", err)
 			return
 		}
 	}
