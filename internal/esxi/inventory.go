@@ -97,7 +97,7 @@ var inventoryProps = []types.PropertySpec{
 		"config.firmware", "config.version", "config.annotation", "config.extraConfig",
 		"config.hardware.numCPU", "config.hardware.numCoresPerSocket", "config.hardware.memoryMB",
 		"config.hardware.device", "config.cpuHotAddEnabled", "config.memoryHotAddEnabled",
-		"config.files.vmPathName",
+		"config.files.vmPathName", "config.nestedHVEnabled", "config.bootOptions",
 		"guest.net", "guest.ipAddress", "guest.toolsRunningStatus", "guest.toolsStatus",
 	}},
 	{Type: "HostSystem", PathSet: []string{

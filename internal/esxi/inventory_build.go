@@ -187,6 +187,7 @@ func (b *snapshotBuilder) vm(v mo.VirtualMachine) VM {
 	vm := VM{Ref: v.Self, Name: v.Name, Path: p, Datacenter: dc,
 		PowerState:   string(v.Runtime.PowerState),
 		HasSnapshots: v.Snapshot != nil && len(v.Snapshot.RootSnapshotList) > 0,
+		Snapshots:    v.Snapshot,
 		ExtraConfig:  map[string]string{}}
 	if v.Parent != nil {
 		vm.Folder, _ = b.path(*v.Parent)
@@ -216,6 +217,8 @@ func (b *snapshotBuilder) vm(v mo.VirtualMachine) VM {
 		vm.Devices = c.Hardware.Device
 		vm.CPUHotAdd = c.CpuHotAddEnabled != nil && *c.CpuHotAddEnabled
 		vm.MemoryHotAdd = c.MemoryHotAddEnabled != nil && *c.MemoryHotAddEnabled
+		vm.NestedHV = c.NestedHVEnabled != nil && *c.NestedHVEnabled
+		vm.SecureBoot = c.BootOptions != nil && c.BootOptions.EfiSecureBootEnabled != nil && *c.BootOptions.EfiSecureBootEnabled
 		for _, o := range c.ExtraConfig {
 			ov := o.GetOptionValue()
 			if s, ok := ov.Value.(string); ok {

@@ -22,6 +22,8 @@ type VM struct {
 	MemoryMB       int32
 	CPUHotAdd      bool
 	MemoryHotAdd   bool
+	NestedHV       bool // config.nestedHVEnabled
+	SecureBoot     bool // config.bootOptions.efiSecureBootEnabled
 	GuestID        string
 	GuestFullName  string
 	Firmware       string
@@ -35,11 +37,14 @@ type VM struct {
 	ToolsRunning   string // guestToolsRunning, guestToolsNotRunning
 	ToolsStatus    string // toolsOk, toolsNotInstalled, ...
 	HasSnapshots   bool
-	Datastores     []string // names
-	Networks       []string // names
-	Host           string   // host name
-	ResourcePool   types.ManagedObjectReference
-	HostRef        types.ManagedObjectReference
+	// Snapshots is the VM's snapshot tree as the host reports it (nil
+	// without snapshots); the snapshot package flattens it.
+	Snapshots    *types.VirtualMachineSnapshotInfo
+	Datastores   []string // names
+	Networks     []string // names
+	Host         string   // host name
+	ResourcePool types.ManagedObjectReference
+	HostRef      types.ManagedObjectReference
 }
 
 // Host is one ESXi host.

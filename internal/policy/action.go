@@ -42,6 +42,11 @@ const (
 	// such as a rendered cloud-init payload: nothing on a host is lost, so
 	// it is not destructive, but it is still a change restricted mode refuses.
 	ActionDiscard Action = "discard"
+	// Snapshots: taking one loses nothing; reverting the VM to one loses
+	// everything since it was taken, and deleting one loses the restore point.
+	ActionSnapshotCreate Action = "snapshot_create"
+	ActionSnapshotRevert Action = "snapshot_revert"
+	ActionSnapshotDelete Action = "snapshot_delete"
 )
 
 var actionRequires = map[Action]Mode{
@@ -58,15 +63,18 @@ var actionRequires = map[Action]Mode{
 	ActionBackupPrune:    Unrestricted,
 	ActionAdoptExisting:  Unrestricted,
 	ActionPowerCycle:     Standard,
+	ActionSnapshotCreate: Standard,
+	ActionSnapshotRevert: Unrestricted,
+	ActionSnapshotDelete: Unrestricted,
 }
 
 // TerraformAction is the Terraform plan action an action belongs to, the
 // word a plan-bound grant lists: create, update or delete.
 func (a Action) TerraformAction() string {
 	switch a {
-	case ActionDelete, ActionReplace, ActionBackupDelete, ActionDiscard:
+	case ActionDelete, ActionReplace, ActionBackupDelete, ActionDiscard, ActionSnapshotDelete:
 		return "delete"
-	case ActionUpdate, ActionPowerOffForced, ActionDiskDelete, ActionPowerCycle:
+	case ActionUpdate, ActionPowerOffForced, ActionDiskDelete, ActionPowerCycle, ActionSnapshotRevert:
 		return "update"
 	default:
 		return "create"

@@ -50,6 +50,7 @@ func TestActionDestructive(t *testing.T) {
 		ActionDelete: true, ActionReplace: true, ActionPowerOffForced: true,
 		ActionBackupDelete: true, ActionRestoreOver: true,
 		ActionDiskDelete: true, ActionBackupPrune: true, ActionAdoptExisting: true,
+		ActionSnapshotRevert: true, ActionSnapshotDelete: true,
 	}
 	for _, a := range Actions() {
 		if got := a.Destructive(); got != destructive[a] {

@@ -73,6 +73,10 @@ func (p *cesoProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewCloudinitResource,
 		NewVMResource,
 		NewBackupResource(p.version),
+		NewSnapshotResource,
+		NewVSwitchResource,
+		NewPortGroupResource,
+		NewVirtualDiskResource,
 	}
 }
 

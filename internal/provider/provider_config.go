@@ -20,7 +20,10 @@ import (
 	"github.com/esxi-commander/terraform-provider-ceso/internal/backup"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/guard"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/hostnet"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/snapshot"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/virtualdisk"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/vm"
 )
 
@@ -28,12 +31,23 @@ var durationPattern = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h
 
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
-	client *esxi.Client // nil when no host is configured
-	vms    vm.API       // VM domain logic over client; nil without a host
+	client    *esxi.Client    // nil when no host is configured
+	vms       vm.API          // VM domain logic over client; nil without a host
+	snapshots snapshot.API    // snapshot domain logic over client; nil without a host
+	hostnet   hostnet.API     // vSwitches and port groups over client; nil without a host
+	disks     virtualdisk.API // standalone disks over client; nil without a host
 	// backupAPI is the backup domain logic over client (nil without a
 	// host), one per configured provider so backups of one VM in a run are
 	// serialised.
-	backupAPI  backup.API
+	backupAPI backup.API
+	// leaving holds the names of VMs this plan destroys or replaces, so a
+	// port group they use may go in the same plan (Terraform plans the
+	// VMs that depend on a port group before the port group).
+	leaving sync.Map
+	// arriving holds the vSwitches and port groups this plan creates, so a
+	// port group on such a vSwitch, or a VM on such a port group, can be
+	// planned in the same plan (Terraform plans what they refer to first).
+	arriving   sync.Map
 	guard      *guard.Guard // every write and read passes it
 	datacenter string
 }
@@ -207,6 +221,9 @@ func configure(ctx context.Context, cfg providerModel, version string, track *op
 	backups := backup.New(client, version)
 	backups.LeaseTTL = ttl
 	data.backupAPI = backups
+	data.snapshots = snapshot.New(client)
+	data.hostnet = hostnet.New(client)
+	data.disks = virtualdisk.New(client)
 	return data, diags
 }
 

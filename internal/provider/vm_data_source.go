@@ -160,15 +160,16 @@ func (d *vmsDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 
 type vmLookupModel struct {
 	vmSummary
-	Host         types.String   `tfsdk:"host"`
-	Datastores   []types.String `tfsdk:"datastores"`
-	Networks     []types.String `tfsdk:"networks"`
-	DefaultIP    types.String   `tfsdk:"default_ip"`
-	ToolsStatus  types.String   `tfsdk:"tools_status"`
-	Firmware     types.String   `tfsdk:"firmware"`
-	HWVersion    types.String   `tfsdk:"hardware_version"`
-	Annotation   types.String   `tfsdk:"annotation"`
-	HasSnapshots types.Bool     `tfsdk:"has_snapshots"`
+	Host         types.String      `tfsdk:"host"`
+	Datastores   []types.String    `tfsdk:"datastores"`
+	Networks     []types.String    `tfsdk:"networks"`
+	DefaultIP    types.String      `tfsdk:"default_ip"`
+	ToolsStatus  types.String      `tfsdk:"tools_status"`
+	Firmware     types.String      `tfsdk:"firmware"`
+	HWVersion    types.String      `tfsdk:"hardware_version"`
+	Annotation   types.String      `tfsdk:"annotation"`
+	HasSnapshots types.Bool        `tfsdk:"has_snapshots"`
+	Snapshots    []vmSnapshotModel `tfsdk:"snapshots"`
 }
 
 func (d *vmDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -193,6 +194,7 @@ func (d *vmDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, res
 	a["hardware_version"] = s("Virtual hardware version, e.g. `vmx-19`.")
 	a["annotation"] = s("The VM's notes.")
 	a["has_snapshots"] = schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the VM has snapshots."}
+	a["snapshots"] = vmSnapshotsAttribute()
 	resp.Schema = schema.Schema{MarkdownDescription: "One VM, found by name, UUID or inventory path. Fails with a clear message when none or several match.", Attributes: a}
 }
 
@@ -231,7 +233,7 @@ func (d *vmDataSource) Read(ctx context.Context, req datasource.ReadRequest, res
 		Host: types.StringValue(vm.Host), Datastores: stringList(vm.Datastores), Networks: stringList(vm.Networks),
 		DefaultIP: types.StringValue(vm.PrimaryIP), ToolsStatus: types.StringValue(vm.ToolsRunning),
 		Firmware: types.StringValue(vm.Firmware), HWVersion: types.StringValue(vm.HWVersion),
-		Annotation: types.StringValue(vm.Annotation), HasSnapshots: types.BoolValue(vm.HasSnapshots)}
+		Annotation: types.StringValue(vm.Annotation), HasSnapshots: types.BoolValue(vm.HasSnapshots), Snapshots: vmSnapshots(vm)}
 	if by == "uuid" {
 		out.UUID = m.UUID // keep the spelling the user gave (instance or BIOS UUID)
 	}

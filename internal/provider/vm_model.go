@@ -40,6 +40,10 @@ type vmModel struct {
 	MemoryHotAdd    types.Bool   `tfsdk:"memory_hot_add"`
 	SCSIType        types.String `tfsdk:"scsi_type"`
 	CDROM           types.String `tfsdk:"cdrom"`
+	NestedHV        types.Bool   `tfsdk:"nested_hv"`
+	SecureBoot      types.Bool   `tfsdk:"efi_secure_boot"`
+	DiskEnableUUID  types.Bool   `tfsdk:"disk_enable_uuid"`
+	Notes           types.String `tfsdk:"notes"`
 
 	Disks []vmDiskModel `tfsdk:"disk"`
 	NICs  []vmNICModel  `tfsdk:"network_interface"`
@@ -138,11 +142,25 @@ func (m *vmModel) spec(ctx context.Context, diags *diag.Diagnostics) vm.Spec {
 	if known(m.CDROM) {
 		s.CDROM = &vm.CDROM{ISO: m.CDROM.ValueString()}
 	}
+	s.NestedHV, s.SecureBoot, s.DiskEnableUUID = knownBool(m.NestedHV), knownBool(m.SecureBoot), knownBool(m.DiskEnableUUID)
+	if known(m.Notes) {
+		n := m.Notes.ValueString()
+		s.Notes = &n
+	}
 	s.Disks, s.NICs = m.diskSpecs(), m.nicSpecs()
 	if d := parseDurationAttr(diags, m.WaitForIP.ValueString(), path.Root("wait_for_ip")); d > 0 {
 		s.WaitForIP = d
 	}
 	return s
+}
+
+// knownBool is a known boolean's value, nil when null or unknown.
+func knownBool(v types.Bool) *bool {
+	if !known(v) {
+		return nil
+	}
+	b := v.ValueBool()
+	return &b
 }
 
 // toInt32 narrows a schema integer; the schema's validators keep values in
@@ -183,6 +201,8 @@ func (m *vmModel) fill(ctx context.Context, st *vm.VMState, manageDisks, manageN
 	m.CPUs, m.CoresPerSocket, m.MemoryMB = types.Int64Value(int64(st.CPUs)), types.Int64Value(int64(st.CoresPerSocket)), types.Int64Value(st.MemoryMB)
 	m.CPUHotAdd, m.MemoryHotAdd, m.SCSIType = types.BoolValue(st.CPUHotAdd), types.BoolValue(st.MemoryHotAdd), types.StringValue(st.SCSIType)
 	m.CDROM = types.StringValue(st.CDROM)
+	m.NestedHV, m.SecureBoot, m.DiskEnableUUID = types.BoolValue(st.NestedHV), types.BoolValue(st.SecureBoot), types.BoolValue(st.DiskEnableUUID)
+	m.Notes = types.StringValue(st.Notes)
 	m.PowerState, m.ToolsStatus, m.DefaultIP = types.StringValue(st.Power), types.StringValue(st.ToolsStatus), types.StringValue(st.DefaultIP)
 	m.IsTemplate = types.BoolValue(st.IsTemplate)
 	var d diag.Diagnostics

@@ -87,6 +87,7 @@ func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 		}
 	}
 	if req.Plan.Raw.IsNull() {
+		r.data.planLeaving(state.Name.ValueString())
 		r.data.warnIfRefused(&resp.Diagnostics, vmOp(&state, state.Name.ValueString(), policy.ActionDelete))
 		return
 	}
@@ -112,6 +113,7 @@ func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 		op.Effects = updateEffects(&state, &plan, up)
 	}
 	if action == policy.ActionReplace {
+		r.data.planLeaving(state.Name.ValueString())
 		// The CLI plans the create half of a replacement again with no prior
 		// state, handing back this plan's private data: that is how the
 		// second call knows which VM goes first.
@@ -196,6 +198,9 @@ func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequ
 	}
 	spec := cfg.spec(ctx, &resp.Diagnostics)
 	spec.Replaces = replaces
+	// A port group this plan creates is not on the host yet; the apply
+	// checks it.
+	spec.NICs = slices.DeleteFunc(spec.NICs, func(n vm.NIC) bool { return r.data.isArriving(arrivingNetwork, n.Network) })
 	err := r.data.vms.PlanCreate(ctx, spec)
 	var taken *vm.NameTakenError
 	switch k := esxi.KindOf(err); {
@@ -221,6 +226,10 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 	timeout, d := plan.Timeouts.Create(ctx, 30*time.Minute)
 	resp.Diagnostics.Append(d...)
 	spec, opts := plan.spec(ctx, &resp.Diagnostics), plan.options(&resp.Diagnostics)
+	if spec.DiskEnableUUID == nil { // what users expect of a new VM
+		on := true
+		spec.DiskEnableUUID = &on
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -175,6 +175,8 @@ func (x *index) review(rc *resourceChange) (Change, []string) {
 		warns = x.reviewVM(rc, &c)
 	case "ceso_backup":
 		x.reviewBackup(rc, &c)
+	case "ceso_snapshot":
+		x.reviewSnapshot(rc, &c)
 	case "ceso_cloudinit":
 		c.ObjectKind = "hostname"
 		c.Object = firstStr(ch.After, ch.Before, "hostname")

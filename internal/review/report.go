@@ -26,6 +26,7 @@ const (
 	ChangedInPlace Effect = "changed_in_place"
 	PowerCycled    Effect = "power_cycled"
 	ForcedPowerOff Effect = "forced_power_off"
+	Reverted       Effect = "reverted_to_snapshot"
 	Destroyed      Effect = "destroyed_or_replaced"
 	FilesDeleted   Effect = "files_deleted"
 	BackupsPruned  Effect = "backups_pruned"
@@ -33,7 +34,7 @@ const (
 
 // Effects lists every effect in page order with its heading.
 func Effects() []Effect {
-	return []Effect{Created, ChangedInPlace, PowerCycled, ForcedPowerOff, Destroyed, FilesDeleted, BackupsPruned}
+	return []Effect{Created, ChangedInPlace, PowerCycled, ForcedPowerOff, Reverted, Destroyed, FilesDeleted, BackupsPruned}
 }
 
 // Title is the effect's heading on the page.
@@ -47,6 +48,8 @@ func (e Effect) Title() string {
 		return "Power-cycled"
 	case ForcedPowerOff:
 		return "Forced power-off"
+	case Reverted:
+		return "Reverted to a snapshot"
 	case Destroyed:
 		return "Destroyed or replaced"
 	case FilesDeleted:

@@ -73,9 +73,10 @@ type Host struct {
 	deltas consolidation
 
 	mu       sync.Mutex
-	paged    map[string]bool // sessions that started a paged read
-	vsan     string          // the datastore MakeVSAN made vSAN
-	vsanTops map[string]bool // its top-level folders CreateDirectory made
+	paged    map[string]bool                           // sessions that started a paged read
+	vsan     string                                    // the datastore MakeVSAN made vSAN
+	vsanTops map[string]bool                           // its top-level folders CreateDirectory made
+	extended map[string][]types.ManagedObjectReference // session key -> wrappers in its registry
 	methods  []string
 	hooks    []func(*simulator.Context, *simulator.Method) types.BaseMethodFault
 }
@@ -115,6 +116,7 @@ func Start(opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create simulator model: %w", err)
 	}
+	realVSwitches(m)
 	m.DelayConfig.Delay = opts.LatencyMS
 	m.Service.Listen = &url.URL{Host: opts.Listen, User: url.UserPassword(opts.Username, opts.Password)}
 	if opts.TLS {
@@ -168,6 +170,9 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 			return nil, f
 		}
 	}
+	dropRootCurrent(ctx, m)
+	revertPower(ctx, m)
+	h.extend(ctx, m)
 	return nil, nil
 }
 

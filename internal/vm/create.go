@@ -294,6 +294,9 @@ func (c *creation) self(ctx context.Context) (*esxi.VM, error) {
 	}
 	v.CPUHotAdd = cfg.CpuHotAddEnabled != nil && *cfg.CpuHotAddEnabled
 	v.MemoryHotAdd = cfg.MemoryHotAddEnabled != nil && *cfg.MemoryHotAddEnabled
+	v.NestedHV = cfg.NestedHVEnabled != nil && *cfg.NestedHVEnabled
+	v.SecureBoot = cfg.BootOptions != nil && cfg.BootOptions.EfiSecureBootEnabled != nil && *cfg.BootOptions.EfiSecureBootEnabled
+	v.Annotation = cfg.Annotation
 	for _, ov := range cfg.ExtraConfig {
 		if x, ok := ov.GetOptionValue().Value.(string); ok {
 			v.ExtraConfig[ov.GetOptionValue().Key] = x

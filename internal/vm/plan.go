@@ -87,7 +87,8 @@ func (p *plan) changed(attr string, cold bool) {
 func (p *plan) empty() bool {
 	return p.upgrade == 0 && len(p.spec.DeviceChange) == 0 && len(p.spec.ExtraConfig) == 0 && p.spec.Name == "" &&
 		p.spec.NumCPUs == 0 && p.spec.NumCoresPerSocket == nil && p.spec.MemoryMB == 0 && p.spec.GuestId == "" &&
-		p.spec.CpuHotAddEnabled == nil && p.spec.MemoryHotAddEnabled == nil && p.spec.Firmware == ""
+		p.spec.CpuHotAddEnabled == nil && p.spec.MemoryHotAddEnabled == nil && p.spec.Firmware == "" &&
+		p.spec.NestedHVEnabled == nil && p.spec.BootOptions == nil && p.spec.Annotation == ""
 }
 
 // planner computes the reconfigure that brings a VM to a spec.
@@ -155,6 +156,7 @@ func (pl *planner) run() (*plan, error) {
 				"the VM boots with %s; switching to %s would leave the installed guest unbootable, so ceso replaces the VM for this change instead.", cur.Firmware, s.Firmware))
 		}
 	}
+	errs = append(errs, pl.planOptions(p)...)
 	if s.HardwareVersion > 0 {
 		have := hwVersion(cur.HWVersion)
 		switch {

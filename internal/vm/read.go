@@ -129,6 +129,7 @@ func stateOf(snap *esxi.Snapshot, v *esxi.VM, keys []string) *VMState {
 		Datacenter: v.Datacenter, Host: v.Host, VMXPath: v.VMXPath,
 		Power: powerWord(v.PowerState), CPUs: v.CPUs, CoresPerSocket: v.CoresPerSocket, MemoryMB: int64(v.MemoryMB),
 		CPUHotAdd: v.CPUHotAdd, MemoryHotAdd: v.MemoryHotAdd, GuestID: v.GuestID, GuestFullName: v.GuestFullName,
+		NestedHV: v.NestedHV, SecureBoot: v.SecureBoot, Notes: v.Annotation, DiskEnableUUID: isTrue(v.ExtraConfig[KeyDiskEnableUUID]),
 		Firmware: v.Firmware, HardwareVersion: hwVersion(v.HWVersion),
 		IPAddresses: append([]string(nil), v.IPAddresses...), DefaultIP: v.PrimaryIP,
 		ToolsStatus: v.ToolsStatus, ToolsRunning: v.ToolsRunning == string(types.VirtualMachineToolsRunningStatusGuestToolsRunning),

@@ -75,6 +75,11 @@ type Spec struct {
 	MemoryMB        int64
 	CPUHotAdd       *bool
 	MemoryHotAdd    *bool
+	// Options; nil leaves each as it is.
+	NestedHV       *bool   // expose hardware virtualisation to the guest
+	SecureBoot     *bool   // EFI Secure Boot (firmware efi only)
+	Notes          *string // the VM's annotation; "" cannot be set (the API keeps the old notes)
+	DiskEnableUUID *bool   // disk.EnableUUID: the guest sees stable disk serial numbers
 	// SCSIType is the type of SCSI controllers ceso adds: pvscsi (default),
 	// lsilogic, lsilogic-sas or buslogic. Existing controllers are kept.
 	SCSIType string
@@ -218,6 +223,10 @@ type VMState struct {
 	MemoryMB       int64
 	CPUHotAdd      bool
 	MemoryHotAdd   bool
+	NestedHV       bool
+	SecureBoot     bool
+	Notes          string
+	DiskEnableUUID bool
 	GuestID        string
 	GuestFullName  string
 	Firmware       string
