@@ -87,17 +87,21 @@ func TestAccChaos_agentWorkflowGuide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The provider, in a filesystem mirror for init to install from.
+	// The provider, in a filesystem mirror for init to install from, under
+	// both registry hosts: OpenTofu resolves esxi-commander/ceso at
+	// registry.opentofu.org, Terraform at registry.terraform.io.
 	mirror := filepath.Join(t.TempDir(), "mirror")
-	pkg := filepath.Join(mirror, "registry.opentofu.org", "esxi-commander", "ceso", "0.0.1", runtime.GOOS+"_"+runtime.GOARCH)
-	if err := os.MkdirAll(pkg, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(exe, filepath.Join(pkg, "terraform-provider-ceso_v0.0.1")); err != nil {
-		t.Fatal(err)
+	for _, registry := range []string{"registry.opentofu.org", "registry.terraform.io"} {
+		pkg := filepath.Join(mirror, registry, "esxi-commander", "ceso", "0.0.1", runtime.GOOS+"_"+runtime.GOARCH)
+		if err := os.MkdirAll(pkg, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(exe, filepath.Join(pkg, "terraform-provider-ceso_v0.0.1")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tfrc := filepath.Join(bin, "guide.tfrc")
-	writeFile(t, tfrc, fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"registry.opentofu.org/esxi-commander/ceso\"]\n  }\n}\n", mirror), 0o600)
+	writeFile(t, tfrc, fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"registry.opentofu.org/esxi-commander/ceso\", \"registry.terraform.io/esxi-commander/ceso\"]\n  }\n}\n", mirror), 0o600)
 	writeFile(t, filepath.Join(bin, "terraform"), fmt.Sprintf("#!/bin/sh\nexec env %s=1 TF_CLI_CONFIG_FILE=%q %q \"$@\"\n", serveEnv, tfrc, os.Getenv("TF_ACC_TERRAFORM_PATH")), 0o755)
 	writeFile(t, filepath.Join(bin, "terraform-provider-ceso"), fmt.Sprintf("#!/bin/sh\nexec %q \"$@\"\n", exe), 0o755)
 	sshKey := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMDSx01hAA179OhFWdxFqQohIxFQmONyYwsdpIyPfgVr alice@ceso.invalid"
