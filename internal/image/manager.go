@@ -18,8 +18,8 @@ import (
 // first moment: an import interrupted by a crash is recognised (by its
 // create id, or by "importing") and removed, never mistaken for a user's VM.
 const (
-	KeyImage       = "ceso.image"       // "importing", then "ready"
-	KeyCreateID    = "ceso.create-id"   // random per import attempt
+	KeyImage       = "ceso.image"        // "importing", then "ready"
+	KeyCreateID    = "ceso.create-id"    // random per import attempt
 	KeySHA256      = "ceso.image.sha256" // the verified source_sha256, if any
 	StateImporting = "importing"
 	StateReady     = "ready"

@@ -25,6 +25,12 @@ const (
 	// such as a rendered cloud-init payload: nothing on a host is lost, so
 	// it is not destructive, but it is still a change restricted mode refuses.
 	ActionDiscard Action = "discard"
+	// Images and datastore files: deploying or uploading adds to the host;
+	// deleting either loses what was on the datastore.
+	ActionImageImport Action = "image_import"
+	ActionImageDelete Action = "image_delete"
+	ActionFileUpload  Action = "file_upload"
+	ActionFileDelete  Action = "file_delete"
 )
 
 var actionRequires = map[Action]Mode{
@@ -37,6 +43,10 @@ var actionRequires = map[Action]Mode{
 	ActionBackupDelete:   Unrestricted,
 	ActionRestoreOver:    Unrestricted,
 	ActionDiscard:        Standard,
+	ActionImageImport:    Standard,
+	ActionImageDelete:    Unrestricted,
+	ActionFileUpload:     Standard,
+	ActionFileDelete:     Unrestricted,
 }
 
 // Valid reports whether a is a known action.

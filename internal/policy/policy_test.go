@@ -46,6 +46,7 @@ func TestActionDestructive(t *testing.T) {
 	destructive := map[Action]bool{
 		ActionDelete: true, ActionReplace: true, ActionPowerOffForced: true,
 		ActionBackupDelete: true, ActionRestoreOver: true,
+		ActionImageDelete: true, ActionFileDelete: true,
 	}
 	for _, a := range Actions() {
 		if got := a.Destructive(); got != destructive[a] {
