@@ -30,7 +30,10 @@ func (m *Manager) Check(ctx context.Context, s Spec) error {
 	if err != nil {
 		return err
 	}
-	if err := checkName(snap, pl, s.Name); err != nil {
+	// A ceso image holding the name may be the one this plan replaces
+	// (Terraform plans the create half of a replacement without the old
+	// state); the import refuses it if it is still there at apply.
+	if err := checkName(snap, pl, s.Name, true); err != nil {
 		return err
 	}
 	p, err := openPackage(ctx, m.Opener, s.Source)
@@ -59,10 +62,15 @@ func checkSpace(pl *placement, need int64) error {
 }
 
 // checkName refuses a name an existing VM holds, unless it is the leftover
-// of an interrupted import (removed by the import that follows).
-func checkName(snap *esxi.Snapshot, pl *placement, name string) error {
+// of an interrupted import (removed by the import that follows) or, with
+// allowImages, an image ceso deployed.
+func checkName(snap *esxi.Snapshot, pl *placement, name string, allowImages bool) error {
 	for _, v := range snap.VMs {
-		if v.Datacenter == pl.dc.Name && v.Name == name && v.ExtraConfig[KeyImage] != StateImporting {
+		state := v.ExtraConfig[KeyImage]
+		if allowImages && state == StateReady {
+			continue
+		}
+		if v.Datacenter == pl.dc.Name && v.Name == name && state != StateImporting {
 			return fieldErr("name", "Name Already In Use",
 				"a VM or template named %q already exists (%s). Choose another name, or import it: terraform import <address> %s.", name, v.Path, v.UUID)
 		}
@@ -88,7 +96,7 @@ func (m *Manager) Import(ctx context.Context, s Spec, progress func(Progress)) (
 	if err != nil {
 		return nil, err
 	}
-	if err := checkName(snap, pl, s.Name); err != nil {
+	if err := checkName(snap, pl, s.Name, false); err != nil {
 		return nil, err
 	}
 	defer m.client.Inventory.Invalidate()

@@ -52,6 +52,7 @@ func (p *cesoProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewCloudinitResource,
 		NewVMResource,
 		NewBackupResource(p.version),
+		NewImageResource,
 	}
 }
 
