@@ -20,6 +20,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 )
 
 // IsURL reports whether loc is an http(s) URL rather than a local path.
@@ -139,7 +140,7 @@ func redactURL(loc string) string {
 type Hashing struct {
 	r io.Reader
 	h hash.Hash
-	n int64
+	n atomic.Int64 // read by progress reports while the upload runs
 }
 
 // NewHashing wraps r.
@@ -149,13 +150,13 @@ func (h *Hashing) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
 	if n > 0 {
 		_, _ = h.h.Write(p[:n])
-		h.n += int64(n)
+		h.n.Add(int64(n))
 	}
 	return n, err
 }
 
 // N is the number of bytes read so far.
-func (h *Hashing) N() int64 { return h.n }
+func (h *Hashing) N() int64 { return h.n.Load() }
 
 // Sum is the hex SHA-256 of what was read so far.
 func (h *Hashing) Sum() string { return hex.EncodeToString(h.h.Sum(nil)) }
