@@ -53,6 +53,7 @@ func (p *cesoProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewVMResource,
 		NewBackupResource(p.version),
 		NewImageResource,
+		NewDatastoreFileResource,
 	}
 }
 
