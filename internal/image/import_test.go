@@ -259,6 +259,14 @@ func TestCheck(t *testing.T) {
 	if fe, ok := image.AsFieldError(err); !ok || fe.Field != "network_mappings" {
 		t.Errorf("Check without mapping: %v", err)
 	}
+	huge, _ := ova(t, ovatest.Spec{DeclaredCapacity: 1 << 60})
+	if err := e.m.Check(e.ctx, image.Spec{Name: "x", Source: huge}); err != nil {
+		t.Errorf("a thin image needs only its packed size: %v", err)
+	}
+	err = e.m.Check(e.ctx, image.Spec{Name: "x", Source: huge, DiskProvisioning: "thick"})
+	if fe, ok := image.AsFieldError(err); !ok || fe.Field != "datastore" || fe.Summary != "Not Enough Space On Datastore" {
+		t.Errorf("Check of a thick 1 EiB disk: %v", err)
+	}
 	for _, m := range e.host.Methods() {
 		if strings.HasSuffix(m, "_Task") || m == "ImportVApp" {
 			t.Errorf("Check called %s", m)

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
@@ -244,6 +245,16 @@ resource "ceso_image" "app" {
 func TestAccImage_badInput(t *testing.T) {
 	h := acctest.StartHost(t, simhost.Options{Templates: -1})
 	ova, sum := writeOVA(t, t.TempDir(), "img.ova", "img")
+	huge, _, err := ovatest.WriteOVA(t.TempDir(), "huge.ova", ovatest.Spec{Name: "huge", DeclaredCapacity: 1 << 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := func(_ *simulator.Context, m *simulator.Method) types.BaseMethodFault {
+		if m.Name == "HttpNfcLeaseComplete" {
+			return &types.NoDiskSpace{Datastore: "LocalDS_0"}
+		}
+		return nil
+	}
 	cfg := func(mode, attrs string) string {
 		return h.ProviderConfig(mode) + fmt.Sprintf(`
 resource "ceso_image" "bad" {
@@ -261,8 +272,8 @@ resource "ceso_image" "bad" {
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		CheckDestroy: func(*terraform.State) error {
-			if n := h.CountMethod("ImportVApp"); n != 1 {
-				return fmt.Errorf("ImportVApp reached the host %d times, want 1 (the checksum mismatch only)", n)
+			if n := h.CountMethod("ImportVApp"); n != 2 {
+				return fmt.Errorf("ImportVApp reached the host %d times, want 2 (the checksum mismatch and the full datastore)", n)
 			}
 			return nothingNamed(h, "bad-image")
 		},
@@ -272,8 +283,17 @@ resource "ceso_image" "bad" {
 			plan(`network_mappings = { "VM Network" = "no-such-pg" }`, "Port Group Not Found"),
 			{Config: strings.Replace(cfg(unrestricted, mapped), ova, filepath.Join(filepath.Dir(ova), "missing.ova"), 1), PlanOnly: true, ExpectError: acctest.ErrorMatching("Source File Not Found")},
 			{Config: strings.Replace(cfg(unrestricted, mapped), ova, "http://127.0.0.1:1/img.ova", 1), PlanOnly: true, ExpectError: acctest.ErrorMatching("Source URL Unreachable")},
+			{ // a datastore too small for the thick disks the package declares: refused at plan
+				Config: strings.Replace(cfg(unrestricted, `disk_provisioning = "thick"`), ova, huge, 1), PlanOnly: true,
+				ExpectError: acctest.ErrorMatching("Not Enough Space On Datastore"),
+			},
 			{Config: cfg(unrestricted, mapped+"\n  source_sha256 = \""+strings.Repeat("0", 64)+"\""), ExpectError: acctest.ErrorMatching("Checksum Mismatch", sum)},
-			{Config: cfg(`mode = "restricted"`, mapped), ExpectError: acctest.ErrorMatching("Refused")},
+			{ // the host runs out of space at the end of the upload: the half-made VM is removed
+				PreConfig:   func() { h.AddHook(full) },
+				Config:      cfg(unrestricted, mapped),
+				ExpectError: acctest.ErrorMatching("Cannot Deploy Image", "NoDiskSpace", "datastore is full"),
+			},
+			{PreConfig: h.ClearHooks, Config: cfg(`mode = "restricted"`, mapped), ExpectError: acctest.ErrorMatching("Refused", "image_import")},
 		},
 	})
 	if _, err := os.Stat(ova); err != nil {

@@ -37,6 +37,10 @@ type Spec struct {
 	// Data is how many bytes of incompressible data the disk holds (default
 	// one 64 KiB grain), to make the package as large as a test needs.
 	Data int64
+	// DeclaredCapacity is the disk capacity the descriptor claims (default
+	// DiskCapacity), to make a package that needs more space than a
+	// datastore has without writing a large disk.
+	DeclaredCapacity int64
 }
 
 func (s Spec) withDefaults() Spec {
@@ -45,6 +49,9 @@ func (s Spec) withDefaults() Spec {
 	}
 	if s.DiskCapacity == 0 {
 		s.DiskCapacity = 16 << 20
+	}
+	if s.DeclaredCapacity == 0 {
+		s.DeclaredCapacity = s.DiskCapacity
 	}
 	if s.GuestID == "" {
 		s.GuestID = "ubuntu64Guest"
@@ -202,7 +209,7 @@ var descriptorTmpl = template.Must(template.New("ovf").Funcs(template.FuncMap{
   </References>
   <DiskSection>
     <Info>Virtual disk information</Info>
-    <Disk ovf:capacity="{{ .S.DiskCapacity }}" ovf:capacityAllocationUnits="byte" ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
+    <Disk ovf:capacity="{{ .S.DeclaredCapacity }}" ovf:capacityAllocationUnits="byte" ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
   </DiskSection>
 {{- if .S.Networks }}
   <NetworkSection>
