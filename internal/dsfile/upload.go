@@ -116,7 +116,7 @@ func (m *Manager) Upload(ctx context.Context, s Spec, progress func(Progress)) (
 		}
 		if err != nil {
 			if derr := deleteFile(context.WithoutCancel(ctx), ss, t.dc.Ref, tmpFull); derr != nil {
-				err = fmt.Errorf("%w; removing the partial upload %s also failed, remove it by hand: %v", err, tmpFull, derr)
+				err = fmt.Errorf("%w; removing the partial upload %s also failed, remove it by hand: %w", err, tmpFull, derr)
 			}
 			if _, ok := AsFieldError(err); !ok {
 				err = esxi.Wrap("upload "+t.full, err)

@@ -59,7 +59,7 @@ var peakLine = regexp.MustCompile(`(?m)^peak_rss_bytes=(\d+) seconds=([0-9.]+)$`
 
 func runChild(b *testing.B, kind string) (int64, time.Duration) {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPeakRSSChild$", "-test.count=1", "-test.v") //nolint:gosec // G204: this test binary.
+	cmd := exec.CommandContext(b.Context(), os.Args[0], "-test.run=^TestPeakRSSChild$", "-test.count=1", "-test.v") //nolint:gosec // G204: this test binary.
 	cmd.Env = append(os.Environ(), rssChildEnv+"="+kind, "TMPDIR="+b.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -152,7 +152,7 @@ func serveGeneratedOVA(t *testing.T, size int64) string {
 	}
 	pad := func(n int64) int64 { return (n + 511) / 512 * 512 }
 	length := 512 + pad(int64(len(desc))) + 512 + pad(size) + 1024
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := new(net.ListenConfig).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

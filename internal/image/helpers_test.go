@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,7 +64,7 @@ func ova(t testing.TB, s ovatest.Spec) (string, string) {
 // 32 KiB written, to keep an upload going across lease keep-alives.
 func serve(t testing.TB, dir string, slow time.Duration) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := new(net.ListenConfig).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,13 +129,6 @@ func (e *env) vmNames() []string {
 		e.t.Fatal(err)
 	}
 	return names
-}
-
-func mustExist(t testing.TB, p string) {
-	t.Helper()
-	if _, err := os.Stat(p); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // vm returns the host's own view of one VM by name.

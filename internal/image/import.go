@@ -123,7 +123,7 @@ func (m *Manager) Import(ctx context.Context, s Spec, progress func(Progress)) (
 	})
 	if err != nil {
 		if cerr := m.cleanup(context.WithoutCancel(ctx), id); cerr != nil {
-			err = fmt.Errorf("%w; removing the partly imported VM also failed, remove %q by hand: %v", err, s.Name, cerr)
+			err = fmt.Errorf("%w; removing the partly imported VM also failed, remove %q by hand: %w", err, s.Name, cerr)
 		}
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func keepAlive(ctx context.Context, lease *nfc.Lease, every time.Duration, sent 
 		n := sent.Load()
 		pct := int32(0)
 		if total > 0 {
-			pct = int32(min(100, n*100/total))
+			pct = int32(min(100, max(0, n*100/total))) //nolint:gosec // G115: 0..100.
 		}
 		if progress != nil {
 			progress(Progress{Percent: int(pct), Bytes: n, Total: total})

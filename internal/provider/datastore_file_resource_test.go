@@ -139,7 +139,7 @@ resource "ceso_vm" "installer" {
 					acctest.HostCheck(func() error {
 						b, err := os.ReadFile(filepath.Join(mustDir(h), "ha-datacenter-LocalDS_0", "isos", "seed.iso"))
 						if err != nil || !strings.HasPrefix(string(b), "ceso seed v2") || len(b) != 150_000 {
-							return fmt.Errorf("the file on the host is not the new source (%d bytes, %v)", len(b), err)
+							return fmt.Errorf("the file on the host is not the new source (%d bytes, %w)", len(b), err)
 						}
 						return nil
 					}),

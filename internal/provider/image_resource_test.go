@@ -44,7 +44,7 @@ func writeOVA(t *testing.T, dir, file, name string) (string, string) {
 // serveDir serves dir over HTTP on 127.0.0.1 until the test ends.
 func serveDir(t *testing.T, dir string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := new(net.ListenConfig).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,13 +94,14 @@ func WriteOVA(dir, file string, s Spec) (string, string, error) {
 		return "", "", err
 	}
 	p := filepath.Join(dir, file)
-	out, err := os.Create(p)
+	out, err := os.Create(filepath.Clean(p))
 	if err != nil {
 		return "", "", err
 	}
 	h := sha256.New()
 	tw := tar.NewWriter(io.MultiWriter(out, h))
-	if err := addBytes(tw, s.Name+".ovf", desc); err == nil {
+	err = addBytes(tw, s.Name+".ovf", desc)
+	if err == nil {
 		err = addFile(tw, disk)
 	}
 	if cerr := tw.Close(); err == nil {
