@@ -2,7 +2,9 @@ package image_test
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -135,6 +137,25 @@ func TestImportOVF(t *testing.T) {
 	}
 	if len(img.Disks) != 1 {
 		t.Errorf("disks = %+v", img.Disks)
+	}
+	// With a manifest beside it, the disk is checked while it streams.
+	dir := t.TempDir()
+	if _, err := ovatest.WriteOVF(dir, ovatest.Spec{Name: "signed", Manifest: "SHA256"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ovatest.WriteOVF(dir, ovatest.Spec{Name: "tampered", Manifest: "SHA1", BadManifest: true}); err != nil {
+		t.Fatal(err)
+	}
+	base := serve(t, dir, 0)
+	if _, err := e.m.Import(e.ctx, image.Spec{Name: "img-signed", Source: base + "/signed.ovf"}, nil); err != nil {
+		t.Errorf("OVF with a good manifest: %v", err)
+	}
+	_, err = e.m.Import(e.ctx, image.Spec{Name: "img-tampered", Source: base + "/tampered.ovf"}, nil)
+	if fe, ok := image.AsFieldError(err); !ok || fe.Summary != "Manifest Checksum Mismatch" {
+		t.Errorf("OVF with a wrong manifest digest: %v", err)
+	}
+	if slices.Contains(e.vmNames(), "img-tampered") || len(e.vmFiles("img-tampered")) != 0 {
+		t.Error("the tampered import left something on the host")
 	}
 }
 
@@ -270,6 +291,34 @@ func TestCheck(t *testing.T) {
 	for _, m := range e.host.Methods() {
 		if strings.HasSuffix(m, "_Task") || m == "ImportVApp" {
 			t.Errorf("Check called %s", m)
+		}
+	}
+}
+
+// TestImportManifest checks the disks against the package's .mf while they
+// stream: a good manifest imports, a wrong digest leaves nothing behind.
+func TestImportManifest(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{})
+	for _, tc := range []struct {
+		alg string
+		bad bool
+	}{{"SHA256", false}, {"SHA1", false}, {"SHA256", true}} {
+		name := fmt.Sprintf("mf-%s-%v", strings.ToLower(tc.alg), tc.bad)
+		p, _ := ova(t, ovatest.Spec{Name: name, Manifest: tc.alg, BadManifest: tc.bad})
+		_, err := e.m.Import(e.ctx, image.Spec{Name: name, Source: p}, nil)
+		if !tc.bad {
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			continue
+		}
+		fe, ok := image.AsFieldError(err)
+		if !ok || fe.Summary != "Manifest Checksum Mismatch" || !strings.Contains(fe.Detail, name+"-disk1.vmdk") {
+			t.Errorf("%s: %v, want a manifest mismatch naming the disk", name, err)
+		}
+		if f := e.vmFiles(name); len(f) != 0 || slices.Contains(e.vmNames(), name) {
+			t.Errorf("%s left on the host: %v", name, f)
 		}
 	}
 }

@@ -35,6 +35,7 @@ type pkg struct {
 	rc      io.ReadCloser
 	hashing *source.Hashing
 	tr      *tar.Reader
+	mf      manifest // the package's .mf, once read; nil without one
 }
 
 // openPackage opens loc and reads its descriptor; for an OVA the stream
@@ -113,11 +114,11 @@ func (p *pkg) Close() {
 }
 
 // put uploads one file of the package.
-type put func(name string, r io.Reader, size int64) error
+type putFunc func(name string, r io.Reader, size int64) error
 
 // stream hands every file named in want (base names) to fn, in the order
 // the package holds them, and reports any that are missing.
-func (p *pkg) stream(ctx context.Context, want map[string]bool, fn put) error {
+func (p *pkg) stream(ctx context.Context, want map[string]bool, fn putFunc) error {
 	done := map[string]bool{}
 	if p.ova {
 		for {
@@ -132,10 +133,21 @@ func (p *pkg) stream(ctx context.Context, want map[string]bool, fn put) error {
 				return fieldErr("source", "Invalid OVA", "reading %s: %v", source.Base(p.loc), err)
 			}
 			name := path.Base(h.Name)
-			if !want[name] || done[name] {
-				continue // a manifest, certificate or file the host does not ask for
+			if strings.EqualFold(path.Ext(name), ".mf") && p.mf == nil {
+				// The specification puts the manifest right after the
+				// descriptor, before the files it lists.
+				if p.mf, err = readManifest(p.tr, name); err != nil {
+					return err
+				}
+				if err := p.mf.checkDescriptor(p.descName, p.desc, p.describe()); err != nil {
+					return err
+				}
+				continue
 			}
-			if err := fn(name, p.tr, h.Size); err != nil {
+			if !want[name] || done[name] {
+				continue // a certificate or a file the host does not ask for
+			}
+			if err := p.put(name, p.tr, h.Size, fn); err != nil {
 				return err
 			}
 			done[name] = true
@@ -145,6 +157,13 @@ func (p *pkg) stream(ctx context.Context, want map[string]bool, fn put) error {
 			return fieldErr("source", "Cannot Read Source", "reading the end of %s: %v", source.Base(p.loc), err)
 		}
 	} else {
+		var err error
+		if p.mf, err = p.ovfManifest(ctx); err != nil {
+			return err
+		}
+		if err := p.mf.checkDescriptor(p.descName, p.desc, p.describe()); err != nil {
+			return err
+		}
 		for name := range want {
 			if err := p.streamFile(ctx, name, fn); err != nil {
 				return err
@@ -161,7 +180,7 @@ func (p *pkg) stream(ctx context.Context, want map[string]bool, fn put) error {
 }
 
 // streamFile uploads one file next to an OVF descriptor.
-func (p *pkg) streamFile(ctx context.Context, name string, fn put) error {
+func (p *pkg) streamFile(ctx context.Context, name string, fn putFunc) error {
 	href := name
 	if p.env != nil {
 		for _, f := range p.env.References {
@@ -182,7 +201,17 @@ func (p *pkg) streamFile(ctx context.Context, name string, fn put) error {
 	if size < 0 {
 		return fieldErr("source", "Unknown File Size", "the server sent %s without a Content-Length; the host needs the size before the upload starts.", loc)
 	}
-	return fn(name, rc, size)
+	return p.put(name, rc, size, fn)
+}
+
+// put uploads one file through fn, checked against the manifest if the
+// package has one.
+func (p *pkg) put(name string, r io.Reader, size int64, fn putFunc) error {
+	r, v := p.mf.wrap(name, r)
+	if err := fn(name, r, size); err != nil {
+		return err
+	}
+	return v.check(p.describe())
 }
 
 // verify checks source_sha256: over the whole OVA, or over the OVF

@@ -7,6 +7,7 @@ package ovatest
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha1" //nolint:gosec // G505: OVF manifests use SHA1 too; test data.
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/template"
 
 	"github.com/vmware/govmomi/vmdk"
@@ -41,6 +43,10 @@ type Spec struct {
 	// DiskCapacity), to make a package that needs more space than a
 	// datastore has without writing a large disk.
 	DeclaredCapacity int64
+	// Manifest adds a .mf after the descriptor with this algorithm's
+	// digests ("SHA256", "SHA1"); BadManifest makes the disk's digest wrong.
+	Manifest    string
+	BadManifest bool
 }
 
 func (s Spec) withDefaults() Spec {
@@ -101,6 +107,12 @@ func WriteOVA(dir, file string, s Spec) (string, string, error) {
 	h := sha256.New()
 	tw := tar.NewWriter(io.MultiWriter(out, h))
 	err = addBytes(tw, s.Name+".ovf", desc)
+	if err == nil && s.Manifest != "" {
+		var mf []byte
+		if mf, err = manifest(s, desc, disk); err == nil {
+			err = addBytes(tw, s.Name+".mf", mf)
+		}
+	}
 	if err == nil {
 		err = addFile(tw, disk)
 	}
@@ -116,8 +128,8 @@ func WriteOVA(dir, file string, s Spec) (string, string, error) {
 	return p, hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// WriteOVF writes the package as an OVF descriptor with its disk beside it
-// in dir and returns the descriptor's path.
+// WriteOVF writes the package as an OVF descriptor with its disk (and
+// manifest, if asked) beside it in dir and returns the descriptor's path.
 func WriteOVF(dir string, s Spec) (string, error) {
 	s = s.withDefaults()
 	disk, err := writeVMDK(dir, s)
@@ -133,7 +145,46 @@ func WriteOVF(dir string, s Spec) (string, error) {
 		return "", err
 	}
 	p := filepath.Join(dir, s.Name+".ovf")
+	if s.Manifest != "" {
+		mf, err := manifest(s, desc, disk)
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(dir, s.Name+".mf"), mf, 0o600); err != nil {
+			return "", err
+		}
+	}
 	return p, os.WriteFile(p, desc, 0o600)
+}
+
+// manifest renders the .mf: "ALG(name)= hex" per file, as ovftool writes it.
+func manifest(s Spec, desc []byte, disk string) ([]byte, error) {
+	newHash := sha256.New
+	if s.Manifest == "SHA1" {
+		newHash = sha1.New
+	}
+	sum := func(r io.Reader) (string, error) {
+		h := newHash()
+		_, err := io.Copy(h, r)
+		return hex.EncodeToString(h.Sum(nil)), err
+	}
+	descSum, err := sum(bytes.NewReader(desc))
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(filepath.Clean(disk))
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	diskSum, err := sum(f)
+	if err != nil {
+		return nil, err
+	}
+	if s.BadManifest {
+		diskSum = strings.Repeat("0", len(diskSum))
+	}
+	return fmt.Appendf(nil, "%s(%s.ovf)= %s\n%s(%s)= %s\n", s.Manifest, s.Name, descSum, s.Manifest, filepath.Base(disk), diskSum), nil
 }
 
 func writeVMDK(dir string, s Spec) (string, error) {
