@@ -197,8 +197,9 @@ func TestAccImage_urlReplace(t *testing.T) {
 	_, sum1 := writeOVA(t, dir, "v1.ova", "release-1")
 	_, sum2 := writeOVA(t, dir, "v2.ova", "release-2")
 	base := serveDir(t, dir)
+	auditFile := filepath.Join(t.TempDir(), "audit.jsonl")
 	cfg := func(file, sum string) string {
-		return h.ProviderConfig(unrestricted) + fmt.Sprintf(`
+		return h.ProviderConfig(unrestricted, fmt.Sprintf("  audit_file = %q", auditFile)) + fmt.Sprintf(`
 resource "ceso_image" "app" {
   name             = "app-image"
   source           = "%s/%s"
@@ -221,6 +222,10 @@ resource "ceso_image" "app" {
 				},
 			},
 			{Config: cfg("v1.ova", sum1), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+			{ // standard mode: deleting an image is destructive and needs an elevation
+				Config:      h.ProviderConfig(`mode = "standard"`),
+				ExpectError: acctest.ErrorMatching("Refused", "image_delete", `ceso_image "app-image"`),
+			},
 			{
 				Config: cfg("v2.ova", sum2),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -237,6 +242,18 @@ resource "ceso_image" "app" {
 			},
 		},
 	})
+	// Each deployment and each removal went through the guard under its own
+	// action: two imports (the first and the replacement), two deletes (the
+	// replaced image and the final destroy).
+	got := map[string]int{}
+	for _, r := range readAudit(t, auditFile) {
+		if r["resource_type"] == "ceso_image" && r["kind"] == "outcome" && r["outcome"] == "success" {
+			got[fmt.Sprint(r["action"])]++
+		}
+	}
+	if got["image_import"] != 2 || got["image_delete"] != 2 {
+		t.Errorf("audited ceso_image outcomes = %v, want 2 image_import and 2 image_delete", got)
+	}
 }
 
 // TestAccImage_badInput: bad input fails at plan where it can, a checksum
