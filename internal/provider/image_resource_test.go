@@ -131,6 +131,10 @@ resource "ceso_vm" "web" {
   name     = "web-01"
   template = ceso_image.ubuntu.uuid
 }
+
+data "ceso_templates" "all" {
+  depends_on = [ceso_image.ubuntu]
+}
 `, ova, sum)
 			resource.ParallelTest(t, resource.TestCase{
 				PreCheck:                 func() { acctest.PreCheck(t) },
@@ -150,6 +154,10 @@ resource "ceso_vm" "web" {
 								}),
 							})),
 							statecheck.ExpectKnownValue("ceso_vm.web", tfjsonpath.New("id"), acctest.NonEmpty()),
+							// the marker (standalone) or flag (vCenter) is what ceso_templates lists
+							statecheck.ExpectKnownValue("data.ceso_templates.all", tfjsonpath.New("templates"), knownvalue.ListExact([]knownvalue.Check{
+								knownvalue.ObjectPartial(map[string]knownvalue.Check{"name": knownvalue.StringExact("ubuntu-24.04")}),
+							})),
 							acctest.HostCheck(func() error {
 								v := h.VM(context.Background(), "ubuntu-24.04")
 								if got := vAppProperty(v, "hostname"); got != "from-ovf" {
