@@ -322,3 +322,30 @@ func TestImportManifest(t *testing.T) {
 		}
 	}
 }
+
+// TestSetTemplate flips an image between template and VM in place.
+func TestSetTemplate(t *testing.T) {
+	t.Parallel()
+	for _, vcenter := range []bool{false, true} {
+		t.Run(fmt.Sprint("vcenter=", vcenter), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, simhost.Options{VCenter: vcenter})
+			p, _ := ova(t, ovatest.Spec{})
+			img, err := e.m.Import(e.ctx, image.Spec{Name: "flip", Source: p}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []bool{true, false, true} {
+				got, err := e.m.SetTemplate(e.ctx, img.UUID, want)
+				if err != nil {
+					t.Fatalf("SetTemplate(%v): %v", want, err)
+				}
+				v := e.vm("flip")
+				onHost := v.Config.Template || extraConfig(v)["ceso.template"] == "true"
+				if got.Template != want || onHost != want || got.MOID != img.MOID {
+					t.Errorf("SetTemplate(%v): image says %v, host says %v (moid %s, was %s)", want, got.Template, onHost, got.MOID, img.MOID)
+				}
+			}
+		})
+	}
+}

@@ -98,7 +98,7 @@ func (r *datastoreFileResource) Configure(_ context.Context, req resource.Config
 }
 
 func (r *datastoreFileResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	rs, _, _ := replaceUnlessAdopted()
+	rs, _ := replaceUnlessAdopted()
 	replace := stringplanmodifier.RequiresReplace()
 	to := timeouts.Block(ctx, timeouts.Opts{Create: true, Delete: true})
 	if nb, ok := to.(schema.SingleNestedBlock); ok {

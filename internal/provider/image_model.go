@@ -77,7 +77,7 @@ func (m *imageModel) replaces(prior *imageModel) bool {
 	pairs := [][2]attr.Value{
 		{m.Name, prior.Name}, {m.Source, prior.Source}, {m.Datacenter, prior.Datacenter}, {m.Host, prior.Host},
 		{m.ResourcePool, prior.ResourcePool}, {m.NetworkMappings, prior.NetworkMappings}, {m.OVFProperties, prior.OVFProperties},
-		{m.DiskProvisioning, prior.DiskProvisioning}, {m.Template, prior.Template},
+		{m.DiskProvisioning, prior.DiskProvisioning},
 	}
 	for _, p := range pairs {
 		if !p[0].Equal(p[1]) {
@@ -104,6 +104,7 @@ func (m *imageModel) fill(img *image.Image, diags *diag.Diagnostics) {
 	m.UUID = types.StringValue(img.UUID)
 	m.MOID = types.StringValue(img.MOID)
 	m.Path = types.StringValue(img.Path)
+	m.Template = types.BoolValue(img.Template)
 	if !known(m.Datastore) {
 		m.Datastore = types.StringValue(img.Datastore)
 	}
@@ -125,10 +126,9 @@ func (m *imageModel) fill(img *image.Image, diags *diag.Diagnostics) {
 }
 
 // adopt fills the inputs of an imported image from the host: its name,
-// template flag, the checksum recorded at deployment, and defaults.
+// the checksum recorded at deployment, and defaults.
 func (m *imageModel) adopt(img *image.Image) {
 	m.Name = types.StringValue(img.Name)
-	m.Template = types.BoolValue(img.Template)
 	if img.SHA256 != "" {
 		m.SourceSHA256 = types.StringValue(img.SHA256)
 	}

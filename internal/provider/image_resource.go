@@ -173,27 +173,40 @@ func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Update only ever records the inputs of an imported image (every other
-// change replaces it); nothing on the host changes, but the guard sees it.
+// Update changes the template flag in place, and records the inputs of an
+// imported image (every other change replaces it).
 func (r *imageResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state imageModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	api := r.data.images(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() || api == nil {
 		return
 	}
+	uuid := state.UUID.ValueString()
+	flip := !plan.Template.Equal(state.Template)
+	var img *image.Image
 	op := guard.Op{ResourceType: imageType, Object: plan.Name.ValueString(), Action: policy.ActionUpdate,
-		Details: map[string]any{"uuid": state.UUID.ValueString(), "adopted": true}}
-	if !r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Update Image", func(context.Context) error { return nil }) {
+		Details: map[string]any{"uuid": uuid, "template": plan.Template.ValueBool(), "adopted": state.Source.IsNull()}}
+	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Update Image", func(ctx context.Context) error {
+		var err error
+		if flip {
+			img, err = api.SetTemplate(ctx, uuid, plan.Template.ValueBool())
+		} else {
+			img, err = api.Read(ctx, uuid)
+		}
+		return err
+	})
+	if !ok {
 		return
 	}
-	plan.ID, plan.UUID, plan.MOID, plan.Path, plan.Disks = state.ID, state.UUID, state.MOID, state.Path, state.Disks
 	if !known(plan.Datastore) {
 		plan.Datastore = state.Datastore
 	}
 	if !known(plan.Folder) {
 		plan.Folder = state.Folder
 	}
+	plan.fill(img, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

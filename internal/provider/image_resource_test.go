@@ -191,6 +191,21 @@ data "ceso_templates" "all" {
 						ImportStateIdFunc:       func(s *terraform.State) (string, error) { return stateAttr(s, "ceso_image.ubuntu", "path"), nil },
 						ImportStateVerifyIgnore: []string{"source", "network_mappings", "ovf_properties", "timeouts"},
 					},
+					{ // template changes in place: the image is not deployed again
+						Config: strings.Replace(cfg, "template      = true", "template      = false", 1),
+						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction("ceso_image.ubuntu", plancheck.ResourceActionUpdate)}},
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue("ceso_image.ubuntu", tfjsonpath.New("template"), knownvalue.Bool(false)),
+							acctest.HostCheck(func() error {
+								v := h.VM(context.Background(), "ubuntu-24.04")
+								if v.Config.Template || acctest.ExtraConfig(v)["ceso.template"] == "true" {
+									return fmt.Errorf("still a template on the host")
+								}
+								return nil
+							}),
+						},
+					},
 				},
 			})
 		})

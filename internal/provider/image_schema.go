@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -27,7 +26,7 @@ var sha256Pattern = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 // replaceUnlessAdopted asks for a new image when an input changes, except
 // on the first plan after an import: an imported image has no source in
 // state, and takes its inputs from that plan without a new deployment.
-func replaceUnlessAdopted() (planmodifier.String, planmodifier.Map, planmodifier.Bool) {
+func replaceUnlessAdopted() (planmodifier.String, planmodifier.Map) {
 	const desc = "A change deploys a new image, except on the first plan after an import."
 	s := stringplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
 		resp.RequiresReplace = deployedByCeso(ctx, req.State)
@@ -35,10 +34,7 @@ func replaceUnlessAdopted() (planmodifier.String, planmodifier.Map, planmodifier
 	m := mapplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
 		resp.RequiresReplace = deployedByCeso(ctx, req.State)
 	}, desc, desc)
-	b := boolplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.BoolRequest, resp *boolplanmodifier.RequiresReplaceIfFuncResponse) {
-		resp.RequiresReplace = deployedByCeso(ctx, req.State)
-	}, desc, desc)
-	return s, m, b
+	return s, m
 }
 
 // deployedByCeso reports whether the prior state records a source.
@@ -51,7 +47,7 @@ func deployedByCeso(ctx context.Context, state tfsdk.State) bool {
 }
 
 func imageSchema(ctx context.Context) schema.Schema {
-	rs, rm, rb := replaceUnlessAdopted()
+	rs, rm := replaceUnlessAdopted()
 	in := func(desc string) schema.StringAttribute {
 		return schema.StringAttribute{Optional: true, MarkdownDescription: desc, PlanModifiers: []planmodifier.String{rs}}
 	}
@@ -63,7 +59,7 @@ func imageSchema(ctx context.Context) schema.Schema {
 		MarkdownDescription: "An OVA or OVF package deployed as a VM or template, on a standalone ESXi host or vCenter. " +
 			"The package is streamed from a local path or an http(s) URL (never held in memory whole, never written to a temporary file) " +
 			"through the host's NFC import, its SHA-256 checked on the way. A failed or mismatched deployment leaves nothing on the host. " +
-			"A change of `source`, `source_sha256` or any other argument deploys a new image (destroying the old one is destructive: standard mode needs an elevation).",
+			"A change of `source`, `source_sha256` or any other argument but `template` deploys a new image (destroying the old one is destructive: standard mode needs an elevation).",
 		Attributes: map[string]schema.Attribute{
 			"id": readOnlyString("Instance UUID of the deployed VM or template (same as `uuid`)."),
 			"name": schema.StringAttribute{Required: true, PlanModifiers: []planmodifier.String{rs},
@@ -91,9 +87,10 @@ func imageSchema(ctx context.Context) schema.Schema {
 				PlanModifiers:       []planmodifier.String{rs},
 				MarkdownDescription: "Provisioning of the deployed disks: `thin` (default), `thick` or `eager_zeroed`.",
 				Validators:          []validator.String{stringvalidator.OneOf(image.DiskProvisioningValues()...)}},
-			"template": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false), PlanModifiers: []planmodifier.Bool{rb},
+			"template": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 				MarkdownDescription: "Make the image a template: vCenter's template flag, or on a standalone host (which has none) the ceso marker " +
-					"`ceso.template = true` in its extra config, which `ceso_templates` lists and `ceso_vm.template` copies from."},
+					"`ceso.template = true` in its extra config, which `ceso_templates` lists and `ceso_vm.template` copies from. " +
+					"Changes in place, and a flag or marker changed outside Terraform is set back."},
 			"uuid": readOnlyString("Instance UUID of the VM or template; `ceso_vm.template` takes it."),
 			"moid": readOnlyString("Managed object id, e.g. `vm-42`."),
 			"path": readOnlyString("Inventory path, e.g. `/ha-datacenter/vm/ubuntu-24.04-template`."),
