@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/ovf"
@@ -169,9 +170,14 @@ func (m *Manager) deploy(ctx context.Context, ss *esxi.Session, pl *placement, p
 	if !ok {
 		return none, fieldErr("source", "Unsupported OVF Package", "%s describes a vApp (%T); ceso_image deploys one VM.", p.describe(), res.ImportSpec)
 	}
+	until, ok := ctx.Deadline()
+	if !ok {
+		until = time.Now().Add(defaultLease)
+	}
 	spec.ConfigSpec.ExtraConfig = append(spec.ConfigSpec.ExtraConfig,
 		&types.OptionValue{Key: KeyImage, Value: StateImporting},
-		&types.OptionValue{Key: KeyCreateID, Value: id})
+		&types.OptionValue{Key: KeyCreateID, Value: id},
+		&types.OptionValue{Key: KeyLeaseUntil, Value: until.UTC().Format(time.RFC3339)})
 	pool := object.NewResourcePool(ss.Client, pl.pool)
 	folder := object.NewFolder(ss.Client, pl.folder)
 	var host *object.HostSystem
@@ -247,12 +253,22 @@ func (m *Manager) cleanup(ctx context.Context, id string) error {
 	return errors.Join(errs...)
 }
 
+// defaultLease bounds an import without a deadline of its own.
+const defaultLease = 4 * time.Hour
+
 // removeLeftovers removes VMs of this name left "importing" by an earlier
-// import that was killed before it could clean up.
+// import that was killed before it could clean up. One whose lease has not
+// run out may still be uploading in another apply: it is left alone and
+// this import refused.
 func (m *Manager) removeLeftovers(ctx context.Context, snap *esxi.Snapshot, pl *placement, name string) error {
 	for _, v := range snap.VMs {
 		if v.Datacenter != pl.dc.Name || v.Name != name || v.ExtraConfig[KeyImage] != StateImporting {
 			continue
+		}
+		if until, err := time.Parse(time.RFC3339, v.ExtraConfig[KeyLeaseUntil]); err == nil && time.Now().Before(until) {
+			return fieldErr("name", "Import In Progress",
+				"another deployment of %q is running (%s, marked importing until %s). Wait for it, or if it was killed, remove the VM or wait until then: ceso removes it at the next apply after that.",
+				name, v.Path, until.Format(time.RFC3339))
 		}
 		err := m.client.Pool.WithSession(ctx, func(ctx context.Context, ss *esxi.Session) error {
 			return destroy(ctx, ss, v.Ref, v.Name)

@@ -65,6 +65,9 @@ func TestImport(t *testing.T) {
 			if ec[image.KeyImage] != image.StateReady {
 				t.Errorf("%s = %q, want ready", image.KeyImage, ec[image.KeyImage])
 			}
+			if until, err := time.Parse(time.RFC3339, ec[image.KeyLeaseUntil]); err != nil || until.Before(time.Now()) {
+				t.Errorf("%s = %q, want the import's deadline", image.KeyLeaseUntil, ec[image.KeyLeaseUntil])
+			}
 			wantMarker := tc.template && !tc.vcenter
 			if (ec["ceso.template"] == "true") != wantMarker || v.Config.Template != (tc.template && tc.vcenter) {
 				t.Errorf("template marker %q, vCenter flag %v; want marker %v", ec["ceso.template"], v.Config.Template, wantMarker)
@@ -249,9 +252,20 @@ func TestImportNameInUse(t *testing.T) {
 	if _, err := e.m.Read(e.ctx, first.UUID); err != nil {
 		t.Fatalf("the existing VM was touched: %v", err)
 	}
-	// An import killed half-way leaves its VM marked "importing".
+	// An import still running in another apply: its lease has not run out.
 	e.reconfigure("taken", types.VirtualMachineConfigSpec{ExtraConfig: []types.BaseOptionValue{
-		&types.OptionValue{Key: image.KeyImage, Value: image.StateImporting}}})
+		&types.OptionValue{Key: image.KeyImage, Value: image.StateImporting},
+		&types.OptionValue{Key: image.KeyLeaseUntil, Value: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}}})
+	_, err = e.m.Import(e.ctx, image.Spec{Name: "taken", Source: p}, nil)
+	if fe, ok := image.AsFieldError(err); !ok || fe.Summary != "Import In Progress" {
+		t.Fatalf("import over a running import: %v", err)
+	}
+	if _, err := e.m.Read(e.ctx, first.UUID); err != nil {
+		t.Fatalf("the running import's VM was touched: %v", err)
+	}
+	// An import killed half-way: its lease ran out.
+	e.reconfigure("taken", types.VirtualMachineConfigSpec{ExtraConfig: []types.BaseOptionValue{
+		&types.OptionValue{Key: image.KeyLeaseUntil, Value: time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)}}})
 	again, err := e.m.Import(e.ctx, image.Spec{Name: "taken", Source: p}, nil)
 	if err != nil {
 		t.Fatalf("import over a leftover: %v", err)

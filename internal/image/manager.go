@@ -18,9 +18,14 @@ import (
 // first moment: an import interrupted by a crash is recognised (by its
 // create id, or by "importing") and removed, never mistaken for a user's VM.
 const (
-	KeyImage       = "ceso.image"        // "importing", then "ready"
-	KeyCreateID    = "ceso.create-id"    // random per import attempt
-	KeySHA256      = "ceso.image.sha256" // the verified source_sha256, if any
+	KeyImage    = "ceso.image"        // "importing", then "ready"
+	KeyCreateID = "ceso.create-id"    // random per import attempt
+	KeySHA256   = "ceso.image.sha256" // the verified source_sha256, if any
+	// KeyLeaseUntil is when the import that created the VM gives up at the
+	// latest (its deadline, RFC 3339). Another process removes an
+	// "importing" VM of the same name only after that: until then the
+	// import may still be running in another apply.
+	KeyLeaseUntil  = "ceso.image.lease-until"
 	StateImporting = "importing"
 	StateReady     = "ready"
 )
