@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -338,5 +339,29 @@ resource "ceso_image" "bad" {
 	})
 	if _, err := os.Stat(ova); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Restricted mode warns at plan, naming the object, before anything is
+// read from the source or the host; standard mode plans a deployment or an
+// upload (not destructive) without a warning.
+func TestImageAndFile_restrictedPlanWarns(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		typ, object string
+		attrs       acctest.Values
+	}{
+		{"ceso_image", `"img"`, acctest.Values{"name": acctest.Str("img"), "source": acctest.Str("/nowhere/img.ova")}},
+		{"ceso_datastore_file", `"[ds] isos/x.iso"`, acctest.Values{"path": acctest.Str("[ds] isos/x.iso"), "source": acctest.Str("/nowhere/x.iso")}},
+	} {
+		diags := acctest.PlanDiagnostics(t, acctest.Values{"mode": acctest.Str("restricted")}, tc.typ, tc.attrs)
+		w := acctest.FindDiagnostic(diags, tfprotov6.DiagnosticSeverityWarning, "Apply Will Refuse This Change")
+		if w == nil || !strings.Contains(w.Detail, "Restricted Mode") || !strings.Contains(w.Detail, tc.object) {
+			t.Errorf("%s: no restricted-mode warning naming %s: %+v", tc.typ, tc.object, w)
+		}
+		diags = acctest.PlanDiagnostics(t, acctest.Values{"mode": acctest.Str("standard")}, tc.typ, tc.attrs)
+		if w := acctest.FindDiagnostic(diags, tfprotov6.DiagnosticSeverityWarning, "Apply Will Refuse This Change"); w != nil {
+			t.Errorf("%s: standard mode warned on a new one: %s", tc.typ, w.Detail)
+		}
 	}
 }
