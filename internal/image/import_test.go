@@ -363,3 +363,25 @@ func TestSetTemplate(t *testing.T) {
 		})
 	}
 }
+
+// TestLeaseKeepAlive: the simulated host times out an NFC lease that hears
+// nothing, as a real host does; ceso's keep-alive carries a slow upload
+// through, and without it the import fails and leaves nothing behind.
+func TestLeaseKeepAlive(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{NFCLeaseTimeout: 150 * time.Millisecond})
+	p, _ := ova(t, ovatest.Spec{Data: 512 << 10})
+	url := serve(t, filepath.Dir(p), 40*time.Millisecond) + "/image.ova" // about 0.6 s
+	e.m.KeepAlive = 30 * time.Millisecond
+	if _, err := e.m.Import(e.ctx, image.Spec{Name: "kept-alive", Source: url}, nil); err != nil {
+		t.Fatalf("with keep-alive: %v", err)
+	}
+	e.m.KeepAlive = time.Hour
+	_, err := e.m.Import(e.ctx, image.Spec{Name: "timed-out", Source: url}, nil)
+	if err == nil || !strings.Contains(err.Error(), "complete the import") || !strings.Contains(err.Error(), "InvalidState") {
+		t.Fatalf("without keep-alive: %v, want the lease timeout", err)
+	}
+	if slices.Contains(e.vmNames(), "timed-out") || len(e.vmFiles("timed-out")) != 0 {
+		t.Error("the timed-out import left something on the host")
+	}
+}
