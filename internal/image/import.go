@@ -117,9 +117,10 @@ func (m *Manager) Import(ctx context.Context, s Spec, progress func(Progress)) (
 	}
 	id := newID()
 	var ref types.ManagedObjectReference
+	var warnings []string
 	err = m.client.Pool.WithSession(ctx, func(ctx context.Context, ss *esxi.Session) error {
 		var err error
-		ref, err = m.deploy(ctx, ss, pl, p, s, id, progress)
+		ref, err = m.deploy(ctx, ss, pl, p, s, id, progress, &warnings)
 		return err
 	})
 	if err != nil {
@@ -137,12 +138,14 @@ func (m *Manager) Import(ctx context.Context, s Spec, progress func(Progress)) (
 	if !ok {
 		return nil, fmt.Errorf("the imported image %s (%s) is not in the inventory", s.Name, ref.Value)
 	}
-	return toImage(v), nil
+	img := toImage(v)
+	img.Warnings = warnings
+	return img, nil
 }
 
 // deploy runs the import on one session: import spec, lease, uploads,
 // checksum, completion, then the ready (and template) marks.
-func (m *Manager) deploy(ctx context.Context, ss *esxi.Session, pl *placement, p *pkg, s Spec, id string, progress func(Progress)) (types.ManagedObjectReference, error) {
+func (m *Manager) deploy(ctx context.Context, ss *esxi.Session, pl *placement, p *pkg, s Spec, id string, progress func(Progress), warnings *[]string) (types.ManagedObjectReference, error) {
 	var none types.ManagedObjectReference
 	cisp := types.OvfCreateImportSpecParams{
 		EntityName:             s.Name,
@@ -165,6 +168,9 @@ func (m *Manager) deploy(ctx context.Context, ss *esxi.Session, pl *placement, p
 			msgs = append(msgs, e.LocalizedMessage)
 		}
 		return none, fieldErr("source", "Host Refuses The OVF Package", "%s: %s", p.describe(), strings.Join(msgs, "; "))
+	}
+	for _, w := range res.Warning {
+		*warnings = append(*warnings, w.LocalizedMessage)
 	}
 	spec, ok := res.ImportSpec.(*types.VirtualMachineImportSpec)
 	if !ok {

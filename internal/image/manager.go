@@ -64,6 +64,10 @@ type Image struct {
 	Template   bool
 	SHA256     string // source_sha256 recorded at import ("" when none)
 	Disks      []Disk
+	// Warnings are what the host said about the package when it built the
+	// import spec (unsupported hardware it left out, for example); set by
+	// Import only.
+	Warnings []string
 }
 
 // Disk is one virtual disk of an image.

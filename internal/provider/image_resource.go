@@ -144,6 +144,9 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if !ok {
 		return
 	}
+	for _, w := range img.Warnings {
+		resp.Diagnostics.AddWarning("Host Warning About The OVF Package", w)
+	}
 	plan.fill(img, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
