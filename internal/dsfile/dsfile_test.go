@@ -165,3 +165,32 @@ func TestUploadFailuresLeaveNothing(t *testing.T) {
 		t.Errorf("files after upload over a stale one: %v", got)
 	}
 }
+
+// TestCheck is the plan-time check: a good upload passes without touching
+// the datastore, a file larger than the datastore's free space is refused.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p, _ := writeFile(t, 1000)
+	if err := e.m.Check(e.ctx, dsfile.Spec{Source: p, Path: "[LocalDS_0] isos/a.iso"}); err != nil {
+		t.Errorf("Check: %v", err)
+	}
+	big := filepath.Join(t.TempDir(), "big.iso")
+	f, err := os.Create(big)
+	if err == nil {
+		err = f.Truncate(4 << 40) // sparse: 4 TiB on paper, nothing on disk
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Skipf("cannot make a sparse 4 TiB file here: %v", err)
+	}
+	err = e.m.Check(e.ctx, dsfile.Spec{Source: big, Path: "[LocalDS_0] isos/big.iso"})
+	if fe, ok := dsfile.AsFieldError(err); !ok || fe.Summary != "Not Enough Space On Datastore" {
+		t.Errorf("Check of a 4 TiB file: %v", err)
+	}
+	if got := e.files("isos"); len(got) != 0 {
+		t.Errorf("Check wrote to the datastore: %v", got)
+	}
+}
