@@ -106,6 +106,14 @@ resource "ceso_vm" "installer" {
 		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		CheckDestroy:             expect(),
 		Steps: []resource.TestStep{
+			{ // a missing source fails at plan
+				Config: cfg("gone.iso", sum1), PlanOnly: true,
+				ExpectError: acctest.ErrorMatching("Source File Not Found", "gone.iso"),
+			},
+			{ // and so does an unknown datastore
+				Config: strings.Replace(cfg("seed-v1.iso", sum1), "[LocalDS_0] isos/remote/seed.iso", "[nope] seed.iso", 1), PlanOnly: true,
+				ExpectError: acctest.ErrorMatching("Datastore Not Found", "nope"),
+			},
 			{ // restricted mode: refused at apply, before anything reaches the datastore
 				Config:      strings.Replace(cfg("seed-v1.iso", sum1), unrestricted, `mode = "restricted"`, 1),
 				ExpectError: acctest.ErrorMatching("Refused", "file_upload"),
