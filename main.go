@@ -1,5 +1,6 @@
-// Command terraform-provider-ceso serves the ceso Terraform provider. Run with
-// an approver subcommand (keygen, grant, audit) it is also the approvers' tool.
+// Command terraform-provider-ceso serves the ceso Terraform provider. Run by
+// a person (with a command such as review, keygen, grant or audit, with
+// --help, or installed as "ceso") it is also the approvers' tool.
 package main
 
 import (
@@ -18,7 +19,7 @@ import (
 var version = "dev"
 
 func main() {
-	if len(os.Args) > 1 && cli.IsCommand(os.Args[1]) {
+	if cli.IsApproverInvocation(os.Args, os.Getenv) {
 		os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	var debug bool

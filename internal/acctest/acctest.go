@@ -21,6 +21,7 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/provider"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/simhost"
 )
@@ -47,6 +48,10 @@ func Main(m *testing.M) {
 		os.Exit(1)
 	}
 	_ = os.Setenv("TF_CLI_CONFIG_FILE", cfg)
+	// A system policy installed on this machine must not decide the
+	// tests: point the in-process provider at one that does not exist.
+	// Tests that need one install it (policy.SetSystemPathForTest).
+	policy.SetSystemPathForTest(filepath.Join(dir, "no-system-policy", "policy.json"))
 	_ = os.Setenv("CHECKPOINT_DISABLE", "1")
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 		if p := defaultCLI(); p != "" {

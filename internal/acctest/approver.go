@@ -63,7 +63,7 @@ func issue(t testing.TB, priv ed25519.PrivateKey, mode string, scope []string, i
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := policy.IssueGrant(priv, policy.GrantRequest{Mode: m, Scope: scope, Reason: "acceptance test", Approver: "tester", TTL: ttl}, issued)
+	tok, _, err := policy.IssueGrant(priv, policy.GrantRequest{Host: "127.0.0.1", Mode: m, Scope: scope, Reason: "acceptance test", Approver: "tester", TTL: ttl}, issued)
 	if err != nil {
 		t.Fatal(err)
 	}

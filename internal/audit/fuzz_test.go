@@ -7,8 +7,9 @@ import (
 )
 
 // FuzzRedact checks the redaction promises on arbitrary documents and
-// secrets: no panic; no string or map key in the output contains the
-// registered secret outside a [REDACTED] marker; every sensitive key's value
+// secrets: no panic; no string in the output contains the
+// registered secret (of at least MinSecretLen characters) outside a
+// [REDACTED] marker; every sensitive key's value
 // is the marker; the output still encodes as JSON.
 func FuzzRedact(f *testing.F) {
 	f.Add(`{"password":"p","user_data":"#cloud-config\npassword: s3cret\n"}`, "s3cret")
@@ -26,8 +27,8 @@ func FuzzRedact(f *testing.F) {
 		if _, err := json.Marshal(out); err != nil {
 			t.Fatalf("redacted value does not encode: %v", err)
 		}
-		if secret == "" {
-			return
+		if len(secret) < MinSecretLen {
+			return // too short to be a pattern: the guard warns instead
 		}
 		check := func(s string) {
 			for _, seg := range strings.Split(s, Redacted) {
@@ -43,7 +44,7 @@ func FuzzRedact(f *testing.F) {
 				check(y)
 			case map[string]any:
 				for k, e := range y {
-					check(k)
+					// Keys are structure and never rewritten.
 					if SensitiveKey(k) && e != Redacted {
 						t.Fatalf("sensitive key %q kept value %v", k, e)
 					}

@@ -19,10 +19,12 @@ const Redacted = "[REDACTED]"
 // By key: a map entry whose key looks sensitive (see SensitiveKey) has its
 // whole value replaced, whatever its type.
 //
-// By value: every registered secret (the host password, the grant token, a
-// Pushgateway password) is cut out of every string and map key, also in its
-// JSON-escaped and URL-escaped spellings, since errors from HTTP and SOAP
-// layers quote URLs and bodies.
+// By value: every registered secret (the host password and the grant token,
+// nothing the configuration's author chooses) of at least MinSecretLen
+// characters is cut out of every string value, also in its JSON-escaped and
+// URL-escaped spellings, since errors from HTTP and SOAP layers quote URLs
+// and bodies. Map keys and the identifying fields of a record (run id,
+// resource type, object, action) are never rewritten.
 //
 // By content: a string that is a #cloud-config document is parsed and
 // redacted by key (user passwords, chpasswd); user-data and vendor-data we
@@ -43,12 +45,24 @@ func NewRedactor(values ...string) *Redactor {
 	return r
 }
 
-// AddValues registers more secret values; empty strings are ignored.
-func (r *Redactor) AddValues(values ...string) {
+// MinSecretLen is the shortest secret used as a pattern. A shorter value
+// (a one-letter password) would match inside ordinary words and mangle
+// every record, which an agent choosing such a value could use to blank
+// out what it did; the caller warns about it instead.
+const MinSecretLen = 8
+
+// AddValues registers more secret values. Empty strings are ignored; values
+// shorter than MinSecretLen are not used and are counted in the result, so
+// the caller can warn that they are not redacted.
+func (r *Redactor) AddValues(values ...string) (tooShort int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, v := range values {
 		if v == "" {
+			continue
+		}
+		if len(v) < MinSecretLen {
+			tooShort++
 			continue
 		}
 		for _, variant := range spellings(v) {
@@ -72,6 +86,7 @@ func (r *Redactor) AddValues(values ...string) {
 		pairs = append(pairs, v, Redacted)
 	}
 	r.replacer = strings.NewReplacer(pairs...)
+	return tooShort
 }
 
 // spellings are the forms a secret takes inside logs and messages.
@@ -144,12 +159,13 @@ func (r *Redactor) walk(v any, userData bool) any {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, val := range x {
-			rk := r.values0(k)
+			// Keys name fields; they are never rewritten, so no value can
+			// blank out a record's structure.
 			switch {
 			case SensitiveKey(k):
-				out[rk] = Redacted
+				out[k] = Redacted
 			default:
-				out[rk] = r.walk(val, isUserDataKey(k))
+				out[k] = r.walk(val, isUserDataKey(k))
 			}
 		}
 		return out

@@ -61,6 +61,11 @@ func VerifyReader(r io.Reader) (Summary, error) {
 		raw, err := br.ReadBytes('\n')
 		if errors.Is(err, io.EOF) && len(raw) == 0 {
 			s.Head = want
+			if s.Records == 0 {
+				// ceso writes a record when it starts, so an audit file
+				// is never empty unless someone truncated it.
+				return s, &BrokenError{Line: 1, Reason: "the file is empty: ceso writes a record at every start, so it was truncated (or never used)"}
+			}
 			return s, nil
 		}
 		if err != nil && !errors.Is(err, io.EOF) {

@@ -49,6 +49,20 @@ type Writer struct {
 // The file is opened read-write (with O_APPEND, so every write still lands
 // at the end) because the previous line must be re-read under the lock.
 func Open(path string, red *Redactor) (*Writer, error) {
+	return OpenWith(path, red, Options{})
+}
+
+// Options are the system policy's demands on the audit file.
+type Options struct {
+	// AppendOnly requires the append-only inode attribute (chattr +a,
+	// Linux). The file may then be group-writable, so that the users the
+	// provider runs as can append, since the attribute stops anyone from
+	// rewriting or truncating it.
+	AppendOnly bool
+}
+
+// OpenWith is Open with the policy's options.
+func OpenWith(path string, red *Redactor, opts Options) (*Writer, error) {
 	if red == nil {
 		red = NewRedactor()
 	}
@@ -65,7 +79,22 @@ func Open(path string, red *Redactor) (*Writer, error) {
 		f.Close()
 		return nil, &FileError{Path: path, Problem: "is not a regular file"}
 	}
-	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+	if opts.AppendOnly {
+		ok, err := appendOnly(f)
+		switch {
+		case err != nil:
+			f.Close()
+			return nil, &FileError{Path: path, Problem: "its append-only attribute cannot be read: " + err.Error(), Err: err}
+		case !ok:
+			f.Close()
+			return nil, &FileError{Path: path, Problem: "does not have the append-only attribute the policy requires; as root run: chattr +a " + path}
+		}
+	}
+	writable := os.FileMode(0o022)
+	if opts.AppendOnly {
+		writable = 0o002 // group members may append; nobody can rewrite
+	}
+	if perm := fi.Mode().Perm(); perm&writable != 0 {
 		f.Close()
 		return nil, &FileError{Path: path, Problem: fmt.Sprintf("is writable by group or others (mode %04o); run chmod 600 on it", perm)}
 	}
@@ -131,9 +160,10 @@ func (w *Writer) Write(rec Record) error {
 }
 
 func (w *Writer) encode(rec Record, prev string) ([]byte, error) {
+	// RunID, ResourceType, Object and Action identify the record and are
+	// never redacted: a secret that happened to equal a VM name must not
+	// hide which VM was changed.
 	r := w.red
-	rec.RunID = r.String(rec.RunID)
-	rec.Object = r.String(rec.Object)
 	rec.Error = r.String(rec.Error)
 	rec.Reason = r.String(rec.Reason)
 	rec.Details = r.Map(rec.Details)

@@ -25,6 +25,7 @@ type API interface {
 	List(ctx context.Context, destination string, f Filter) ([]Entry, error)
 	Delete(ctx context.Context, ref string) error
 	VMName(ctx context.Context, uuid string) (string, error)
+	CheckDestination(ctx context.Context, vmUUID, destination string) error
 }
 
 var _ API = (*Manager)(nil)
@@ -102,6 +103,11 @@ type Spec struct {
 	AllowExistingSnapshots bool
 	// Triggers are recorded in the manifest, so an import recovers them.
 	Triggers map[string]string
+	// ConfirmPrune, when set, is asked before anything is written whether
+	// retention may remove the given complete backups after this one
+	// succeeds; an error stops the backup before it starts. Pruning loses
+	// backups, so the caller's policy decides it, not the retention count.
+	ConfirmPrune func(ctx context.Context, dirs []string) error
 }
 
 // Result is what a backup did.
@@ -184,12 +190,9 @@ func (m *Manager) Backup(ctx context.Context, spec Spec) (*Result, error) {
 	if err != nil {
 		return nil, vmErr(spec.VM, err)
 	}
-	ds, err := snap.FindDatastore(dest.Datastore, v.Datacenter)
+	ds, err := destinationDatastore(snap, dest, v.Datacenter)
 	if err != nil {
-		return nil, &FieldError{Field: "destination", Summary: "Datastore Not Found", Detail: err.Error(), Err: err}
-	}
-	if !ds.Accessible {
-		return nil, fieldErr("destination", "Datastore Not Accessible", "datastore %s is not accessible from its hosts; check its storage connection.", ds.Name)
+		return nil, err
 	}
 	dc, err := snap.FindDatacenter(v.Datacenter)
 	if err != nil {

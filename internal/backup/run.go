@@ -148,6 +148,11 @@ func (r *run) do(ctx context.Context, s *esxi.Session) error {
 	if err != nil {
 		return err
 	}
+	if dirs := r.wouldPrune(earlier); len(dirs) > 0 && r.spec.ConfirmPrune != nil {
+		if err := r.spec.ConfirmPrune(ctx, dirs); err != nil {
+			return err
+		}
+	}
 	if err := r.cleanLeftovers(ctx, s, leftovers, earlier); err != nil {
 		return err
 	}
@@ -602,6 +607,29 @@ func (r *run) prune(ctx context.Context, earlier []Entry) {
 			r.drop(ctx, e)
 		}
 	}
+}
+
+// wouldPrune lists the complete backups of this VM that retention removes
+// once this backup succeeds: the same choice prune makes, made before the
+// first write so the caller can refuse it.
+func (r *run) wouldPrune(earlier []Entry) []string {
+	if r.spec.Keep <= 0 {
+		return nil
+	}
+	var complete []Entry
+	for _, e := range earlier {
+		if e.Status == StatusComplete && e.Manifest != nil && strings.EqualFold(e.Manifest.VM.UUID, r.spec.VM) && r.spec.VM != "" {
+			complete = append(complete, e)
+		}
+	}
+	sort.SliceStable(complete, func(i, j int) bool { return newer(complete[i], complete[j]) })
+	var out []string
+	for i, e := range complete {
+		if i+1 >= r.spec.Keep {
+			out = append(out, e.Dir)
+		}
+	}
+	return out
 }
 
 func (r *run) drop(ctx context.Context, e Entry) {

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/acctest"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/provider"
 )
 
@@ -17,8 +18,22 @@ import (
 // provider (the CLI runs it through dev_overrides) instead of running tests.
 const serveEnv = "CESO_CHAOS_SERVE"
 
+// systemPolicyEnv names the system policy file a scenario installs for the
+// provider this test binary serves.
+const systemPolicyEnv = "CESO_CHAOS_SYSTEM_POLICY"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(serveEnv) != "" {
+		// The scenario's system policy: only this test binary can move it
+		// (see policy.SetSystemPathForTest); the provider users run reads
+		// the fixed path whatever the environment says.
+		p := os.Getenv(systemPolicyEnv)
+		if p == "" {
+			// No scenario policy: a policy installed on this machine
+			// must not decide the scenario either.
+			p = "/nonexistent/ceso-chaos/policy.json"
+		}
+		policy.SetSystemPathForTest(p)
 		os.Exit(serve())
 	}
 	acctest.Main(m)

@@ -23,7 +23,7 @@ type result struct {
 func run(t *testing.T, at time.Time, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := runner{now: func() time.Time { return at }, stdin: strings.NewReader(stdin)}.run(args, &out, &errb)
+	code := runner{now: func() time.Time { return at }, stdin: strings.NewReader(stdin), getenv: func(string) string { return "" }}.run(args, &out, &errb)
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
 
@@ -60,7 +60,7 @@ func TestApproverWorkflow(t *testing.T) {
 	t.Parallel()
 	_, key, pol := approverSetup(t)
 	r := run(t, t0, "", "grant", "issue", "--key", key, "--mode", "unrestricted", "--scope", "web-*,db-1",
-		"--reason", "CHG-42 replace web tier", "--approver", "alice@example.com", "--ttl", "30m")
+		"--reason", "CHG-42 replace web tier", "--approver", "alice@example.com", "--ttl", "30m", "--host", "esxi01.example.com", "--once")
 	if r.code != 0 {
 		t.Fatalf("grant issue: %+v", r)
 	}
@@ -88,10 +88,11 @@ func TestApproverWorkflow(t *testing.T) {
 		wantCode int
 		want     []string
 	}{
-		{name: "inspect unverified", at: t0.Add(10 * time.Minute), args: []string{"grant", "inspect", token},
-			want: []string{"mode:       unrestricted", "scope:      web-*, db-1", "valid for 20m0s more", "not verified"}},
-		{name: "inspect from stdin, verified", at: t0, stdin: token + "\n", args: []string{"grant", "inspect", "-", "--policy", pol},
-			want: []string{`signature:  valid, signed by trusted key "alice"`}},
+		{name: "inspect without a system policy", at: t0.Add(10 * time.Minute), args: []string{"grant", "inspect", token}, wantCode: 1,
+			want: []string{"mode:       unrestricted", "scope:      web-*, db-1", "host:       esxi01.example.com", "uses:       one apply",
+				"valid for 20m0s more", "not verified: no policy file trusts no approver key"}},
+		{name: "inspect from stdin, verified against another file", at: t0, stdin: token + "\n", args: []string{"grant", "inspect", "-", "--policy", pol},
+			want: []string{`signature:  valid, signed by trusted key "alice" of policy file`, "(not the system policy /etc/ceso/policy.json"}},
 		{name: "inspect expired", at: t0.Add(time.Hour), args: []string{"grant", "inspect", "--policy", pol, token}, wantCode: 1,
 			want: []string{"validity:   elevation grant expired", "REFUSED"}},
 		{name: "inspect garbage", at: t0, args: []string{"grant", "inspect", "nope"}, wantCode: 1},
@@ -126,7 +127,7 @@ func TestGrantIssueRefusals(t *testing.T) {
 	if err := os.Chmod(loose, 0o644); err != nil { // whatever the umask
 		t.Fatal(err)
 	}
-	base := []string{"grant", "issue", "--key", key, "--mode", "standard", "--scope", "*", "--reason", "r", "--approver", "a"}
+	base := []string{"grant", "issue", "--key", key, "--mode", "standard", "--scope", "*", "--reason", "r", "--approver", "a", "--host", "esxi01"}
 	with := func(flag, v string) []string {
 		out := append([]string(nil), base...)
 		for i := range out {
@@ -142,7 +143,7 @@ func TestGrantIssueRefusals(t *testing.T) {
 		wantCode int
 		want     string
 	}{
-		{name: "missing flags", args: []string{"grant", "issue", "--mode", "standard"}, wantCode: 2, want: "missing --approver, --key, --reason, --scope"},
+		{name: "missing flags", args: []string{"grant", "issue", "--mode", "standard"}, wantCode: 2, want: "missing --approver, --host, --key, --reason, --scope"},
 		{name: "bad mode", args: with("--mode", "god"), wantCode: 2, want: "valid modes are"},
 		{name: "ttl too long", args: append(base, "--ttl", "48h"), wantCode: 1, want: "longer than the 24h0m0s maximum"},
 		{name: "readable key", args: with("--key", loose), wantCode: 1, want: "accessible by others (mode 0644)"},
@@ -206,7 +207,7 @@ func TestAuditVerify(t *testing.T) {
 
 func TestDispatch(t *testing.T) {
 	t.Parallel()
-	for arg, want := range map[string]bool{"keygen": true, "grant": true, "audit": true, "-debug": false, "": false, "help": false} {
+	for arg, want := range map[string]bool{"keygen": true, "grant": true, "audit": true, "-debug": false, "": false, "help": true, "review": true, "install": true} {
 		if IsCommand(arg) != want {
 			t.Errorf("IsCommand(%q) = %v", arg, !want)
 		}

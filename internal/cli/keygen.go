@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
 )
@@ -25,6 +26,7 @@ func (runner) keygen(args []string, stdout, stderr io.Writer) int {
 	if len(pos) > 0 {
 		return usageErr(stderr, fmt.Errorf("keygen takes no arguments, got %q", pos))
 	}
+	*out = expandHome(*out)
 	if *name == "" {
 		*name = filepath.Base(*out)
 	}
@@ -39,6 +41,12 @@ func (runner) keygen(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	keyPath, pubPath := *out+".key", *out+".pub"
+	// Only the folders keygen creates get 0700; an existing folder is the
+	// approver's to set.
+	if err := os.MkdirAll(filepath.Dir(keyPath), 0o700); err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return exitFail
+	}
 	// O_EXCL: never overwrite a key an approver already handed out.
 	if err := writeNew(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)
@@ -54,6 +62,17 @@ func (runner) keygen(args []string, stdout, stderr io.Writer) int {
 		keyPath, pubPath, policy.KeyID(pub))
 	fmt.Fprintf(stdout, "%s\n", entry)
 	return exitOK
+}
+
+// expandHome reads a leading ~/ as the home folder, for the shells and
+// forms (--out=~/...) that leave it unexpanded.
+func expandHome(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return p
 }
 
 func writeNew(path string, data []byte, perm os.FileMode) error {

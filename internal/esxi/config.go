@@ -188,6 +188,10 @@ func ParseHost(host string) (*url.URL, error) {
 			return nil, bad("has an invalid port")
 		}
 	}
+	if u.Scheme == "http" && !isLoopback(name) {
+		return nil, &FieldError{Field: "host", Summary: "Plain HTTP Refused",
+			Detail: fmt.Sprintf("%q uses http://, which would send the password in clear text to %s. Use https://; plain http is accepted only for a simulator on this machine (localhost, 127.0.0.1, ::1).", host, name)}
+	}
 	if u.Path == "" || u.Path == "/" {
 		u.Path = "/sdk"
 	}
@@ -210,4 +214,83 @@ func NormalizeThumbprint(tp string) (string, error) {
 		pairs = append(pairs, hexOnly[i:i+2])
 	}
 	return strings.Join(pairs, ":"), nil
+}
+
+// AllowedHost is one entry of the system policy's host list.
+type AllowedHost struct {
+	Host       string
+	Thumbprint string
+}
+
+// HostPolicy is what the system policy says about hosts.
+type HostPolicy struct {
+	// Allowed, when not empty, lists the only hosts credentials go to.
+	Allowed []AllowedHost
+	// AllowInsecure false refuses insecure = true.
+	AllowInsecure bool
+	// Source names the policy for messages.
+	Source string
+}
+
+// ApplyHostPolicy checks the host against the policy before anything is
+// sent to it, and pins the thumbprint the policy lists (replacing the
+// configuration's, and verified even with insecure = true). It runs before
+// Connect, so a refused host never receives the password.
+func (c *Config) ApplyHostPolicy(p HostPolicy) error {
+	u, err := ParseHost(c.Host)
+	if err != nil {
+		return err
+	}
+	if !p.AllowInsecure && c.Insecure {
+		return &FieldError{Field: "insecure", Summary: "Insecure Connections Not Allowed",
+			Detail: fmt.Sprintf("%s sets allow_insecure = false, so TLS verification cannot be skipped. Remove insecure = true and set tls_thumbprint for a self-signed host.", p.Source)}
+	}
+	if len(p.Allowed) == 0 {
+		return nil
+	}
+	var names []string
+	for _, a := range p.Allowed {
+		names = append(names, a.Host)
+		au, err := ParseHost(a.Host)
+		if err != nil || !sameEndpoint(u, au) {
+			continue
+		}
+		if a.Thumbprint != "" {
+			tp, err := NormalizeThumbprint(a.Thumbprint)
+			if err != nil {
+				return &FieldError{Field: "host", Summary: "Invalid Policy Thumbprint",
+					Detail: fmt.Sprintf("%s lists host %s with a thumbprint that is not a SHA-256 or SHA-1 fingerprint; ask its administrator to fix it.", p.Source, a.Host)}
+			}
+			c.Thumbprint = tp
+		}
+		return nil
+	}
+	return &FieldError{Field: "host", Summary: "Host Not Allowed",
+		Detail: fmt.Sprintf("%s is not among the hosts %s allows (%s); nothing was sent to it, no credentials included. Use one of those hosts, or ask the policy's administrator to add this one.",
+			u.Host, p.Source, strings.Join(names, ", "))}
+}
+
+// sameEndpoint compares host names without regard to case, and ports with
+// the scheme's default filled in.
+func sameEndpoint(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if u.Scheme == "http" {
+			return "80"
+		}
+		return "443"
+	}
+	return strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b) && a.Scheme == b.Scheme
+}
+
+// isLoopback reports whether a host name is this machine: plain http is
+// accepted there only (a local simulator), never over a network.
+func isLoopback(name string) bool {
+	if strings.EqualFold(name, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(name)
+	return ip != nil && ip.IsLoopback()
 }

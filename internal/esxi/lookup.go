@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/suggest"
 )
 
 // LookupError says why a lookup by name, UUID or path found nothing or too much.
@@ -14,6 +16,7 @@ type LookupError struct {
 	By         string // "name", "uuid", "path"
 	Value      string
 	Candidates []string // paths of the matches, when ambiguous
+	Near       []string // the closest names, when nothing matched
 }
 
 func (e *LookupError) Error() string {
@@ -22,15 +25,29 @@ func (e *LookupError) Error() string {
 			len(e.Candidates), e.What, e.By, e.Value, strings.Join(e.Candidates, ", "))
 	}
 	msg := fmt.Sprintf("no %s with %s %q exists", e.What, e.By, e.Value)
+	how := "check the " + e.By + " in the vSphere client"
 	if ds, ok := listedBy[e.What]; ok {
-		return msg + "; list what exists with the " + ds + " data source"
+		how = "list them all with the " + ds + " data source"
 	}
-	return msg + "; check the " + e.By + " in the vSphere client"
+	if near := suggest.Phrase(e.Near); near != "" {
+		return msg + ". " + near + " " + strings.ToUpper(how[:1]) + how[1:] + "."
+	}
+	return msg + "; " + how
 }
 
 // listedBy names the data source that lists each kind of object, for the
 // kinds that have one.
-var listedBy = map[string]string{"VM": "ceso_vms", "datastore": "ceso_datastores", "network": "ceso_networks"}
+var listedBy = map[string]string{"VM": "ceso_vms", "datastore": "ceso_datastores", "network": "ceso_networks", "host": "ceso_host"}
+
+// near fills in the closest names of a lookup that found nothing; names is
+// called only then, so a successful lookup costs nothing extra.
+func near(err error, names func() []string) error {
+	var le *LookupError
+	if errors.As(err, &le) && len(le.Candidates) == 0 && le.Value != "" {
+		le.Near = suggest.Closest(le.Value, names(), 3)
+	}
+	return err
+}
 
 // Ambiguous reports whether the lookup matched more than one object.
 func (e *LookupError) Ambiguous() bool { return len(e.Candidates) > 1 }
@@ -71,7 +88,21 @@ func (s *Snapshot) FindVM(by, value, datacenter string) (VM, error) {
 			}
 		}
 	}
-	return one(found, "VM", by, value, func(v VM) string { return v.Path })
+	v, err := one(found, "VM", by, value, func(v VM) string { return v.Path })
+	if by != "name" && by != "path" {
+		return v, err // a mistyped UUID or id has no near neighbour worth naming
+	}
+	return v, near(err, func() []string {
+		var names []string
+		for _, vm := range s.VMs {
+			if inDatacenter(vm.Datacenter, datacenter) && by == "path" {
+				names = append(names, vm.Path)
+			} else if inDatacenter(vm.Datacenter, datacenter) {
+				names = append(names, vm.Name)
+			}
+		}
+		return names
+	})
 }
 
 // FindDatastore finds a datastore by name or inventory path.
@@ -82,7 +113,16 @@ func (s *Snapshot) FindDatastore(value, datacenter string) (Datastore, error) {
 			found = append(found, d)
 		}
 	}
-	return one(found, "datastore", "name", value, func(d Datastore) string { return d.Path })
+	d, err := one(found, "datastore", "name", value, func(d Datastore) string { return d.Path })
+	return d, near(err, func() []string {
+		var names []string
+		for _, d := range s.Datastores {
+			if inDatacenter(d.Datacenter, datacenter) {
+				names = append(names, d.Name)
+			}
+		}
+		return names
+	})
 }
 
 // FindNetwork finds a network by name or inventory path.
@@ -93,7 +133,16 @@ func (s *Snapshot) FindNetwork(value, datacenter string) (Network, error) {
 			found = append(found, n)
 		}
 	}
-	return one(found, "network", "name", value, func(n Network) string { return n.Path })
+	n, err := one(found, "network", "name", value, func(n Network) string { return n.Path })
+	return n, near(err, func() []string {
+		var names []string
+		for _, n := range s.Networks {
+			if inDatacenter(n.Datacenter, datacenter) {
+				names = append(names, n.Name)
+			}
+		}
+		return names
+	})
 }
 
 // FindHost finds a host by name or path; an empty value picks the only host.
@@ -111,7 +160,16 @@ func (s *Snapshot) FindHost(value, datacenter string) (Host, error) {
 		}
 		return Host{}, &LookupError{What: "host", By: "name", Value: "", Candidates: paths}
 	}
-	return one(found, "host", "name", value, func(h Host) string { return h.Path })
+	h, err := one(found, "host", "name", value, func(h Host) string { return h.Path })
+	return h, near(err, func() []string {
+		var names []string
+		for _, h := range s.Hosts {
+			if inDatacenter(h.Datacenter, datacenter) {
+				names = append(names, h.Name)
+			}
+		}
+		return names
+	})
 }
 
 // FindDatacenter finds a datacenter by name; an empty name picks the only one.
@@ -138,7 +196,21 @@ func (s *Snapshot) FindFolder(value, datacenter string) (Folder, error) {
 			found = append(found, f)
 		}
 	}
-	return one(found, "folder", "path", value, func(f Folder) string { return f.Path })
+	f, err := one(found, "folder", "path", value, func(f Folder) string { return f.Path })
+	return f, near(err, func() []string {
+		var names []string
+		for _, f := range s.Folders {
+			if inDatacenter(f.Datacenter, datacenter) {
+				// Offer the form the value was written in: relative or full.
+				if strings.HasPrefix(value, "/") {
+					names = append(names, f.Path)
+				} else if rel := strings.Trim(strings.TrimPrefix(f.Path, "/"+f.Datacenter+"/vm"), "/"); rel != "" && rel != strings.Trim(f.Path, "/") {
+					names = append(names, rel)
+				}
+			}
+		}
+		return names
+	})
 }
 
 func one[T any](found []T, what, by, value string, path func(T) string) (T, error) {

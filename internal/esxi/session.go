@@ -50,9 +50,10 @@ type dialer struct {
 }
 
 func (d *dialer) newSoapClient() *soap.Client {
-	sc := soap.NewClient(d.url, d.insecure)
+	sc := soap.NewClient(d.url, d.insecure && d.thumb == "")
 	if d.thumb != "" {
 		sc.SetThumbprint(d.url.Host, d.thumb)
+		pinCertificate(sc.DefaultTransport().TLSClientConfig, d.thumb)
 	}
 	sc.UserAgent = "terraform-provider-ceso"
 	if sc.Namespace == "" {

@@ -33,14 +33,15 @@ type Config struct {
 	// Mode requested in the provider block ("" = not set). If both this
 	// and CESO_MODE are set, the lower mode applies: either may lower the
 	// mode, so an agent editing its own configuration cannot undo an
-	// administrator's CESO_MODE=restricted.
+	// administrator's CESO_MODE=restricted. Neither can exceed the system
+	// policy's max_mode. The policy is found by policy.Load: there is no
+	// field to name it, since the provider's user must not choose it.
 	Mode string
-	// PolicyFile overrides CESO_POLICY_FILE and the default path.
-	PolicyFile string
 	// Elevation is a grant token; empty falls back to CESO_ELEVATION.
 	Elevation string
-	// AuditFile path; empty falls back to CESO_AUDIT_FILE; both empty
-	// means no audit file.
+	// AuditFile path from the provider block. The system policy's
+	// audit.file, then CESO_AUDIT_FILE, win over it (with a warning); all
+	// empty means no audit file.
 	AuditFile string
 	// CorrelationID becomes the run id; empty falls back to
 	// CESO_CORRELATION_ID, then to a random id per guard.

@@ -12,6 +12,7 @@ type RefusedError struct {
 	Decision policy.Decision
 	RunID    string
 	OpID     string
+	summary  string
 }
 
 func (e *RefusedError) Error() string {
@@ -19,7 +20,12 @@ func (e *RefusedError) Error() string {
 }
 
 // Summary is a short diagnostic summary.
-func (e *RefusedError) Summary() string { return e.Decision.Summary() }
+func (e *RefusedError) Summary() string {
+	if e.summary != "" {
+		return e.summary
+	}
+	return e.Decision.Summary()
+}
 
 // AuditError is a write not attempted because its intent record could not
 // be made durable: a change the audit trail cannot show must not happen.

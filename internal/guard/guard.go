@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -22,12 +21,37 @@ type Op struct {
 	// ResourceType is the Terraform type, e.g. "ceso_vm".
 	ResourceType string
 	// Object is the name a grant's scope is matched against: the VM name
-	// (for a backup, the name of the VM it belongs to).
+	// the configuration asks for (for a backup, the name of its VM).
 	Object string
-	Action policy.Action
+	// ID is the object's identity on the host: the UUID of an existing
+	// object, empty for a new one (its name then stands for it). A
+	// plan-bound grant lists it.
+	ID string
+	// StateName is the name the Terraform state gives an existing object.
+	// When Current finds another name on the host the guard refuses: the
+	// state does not describe what would be changed.
+	StateName string
+	// Current, when set, looks the object up by ID on the host inside the
+	// guarded call and returns its name there ("" when it is gone). The
+	// grant must cover that name as well as Object, so a rename combined
+	// with a destructive change needs both in scope.
+	Current func(ctx context.Context) (string, error)
+	Action  policy.Action
+	// Effects are further destructive effects of the same call (a disk's
+	// files deleted, a forced power-off): each is decided, audited and
+	// counted like Action.
+	Effects []policy.Action
 	// Details go into the intent record, redacted (ids, sizes, changed
 	// attributes). Never needed for the decision.
 	Details map[string]any
+}
+
+// Warning is something the provider shows the user: the configuration was
+// accepted, but a part of it does not apply.
+type Warning struct {
+	Attribute string
+	Summary   string
+	Detail    string
 }
 
 // Plan-time decision label for metrics: a refusal at plan is a warning.
@@ -36,15 +60,16 @@ const decisionWarned = "warned"
 // Guard is the chokepoint. It is safe for concurrent use by the parallel
 // resource operations Terraform runs.
 type Guard struct {
-	mode    policy.Mode
-	policy  *policy.Policy
-	grant   *policy.Grant
-	audit   *audit.Writer
-	red     *audit.Redactor
-	metrics *metrics.Metrics
-	runID   string
-	now     func() time.Time
-	log     *slog.Logger
+	mode     policy.Mode
+	policy   *policy.Policy
+	grant    *policy.Grant
+	audit    *audit.Writer
+	red      *audit.Redactor
+	metrics  *metrics.Metrics
+	runID    string
+	now      func() time.Time
+	log      *slog.Logger
+	warnings []Warning
 
 	pushInterval time.Duration
 	pushMu       sync.Mutex
@@ -52,12 +77,15 @@ type Guard struct {
 	pushFailed   sync.Once
 
 	mu       sync.Mutex
-	auditErr error // first outcome record that could not be written
+	hosts    []string // identities of the connected host
+	auditErr error    // first outcome record that could not be written
 	closed   bool
 }
 
 // New resolves the configuration against the policy file and environment
-// and opens the audit file. Every error is a *ConfigError.
+// and opens the audit file. Every error is a *ConfigError. The audit file
+// is opened first, so that every later refusal of the configuration (a
+// mode above the ceiling, an untrusted grant) is recorded in it.
 func New(cfg Config) (*Guard, error) {
 	getenv := cfg.Getenv
 	if getenv == nil {
@@ -71,31 +99,14 @@ func New(cfg Config) (*Guard, error) {
 		g.log = slog.New(slog.DiscardHandler)
 	}
 
-	pol, err := policy.Load(cfg.PolicyFile, getenv)
+	pol, err := policy.Load(getenv)
 	if err != nil {
 		return nil, &ConfigError{Summary: "Invalid Ceso Policy File", Err: err,
 			Detail: err.Error() + ". The system policy file is never ignored; fix it or ask its administrator."}
 	}
 	g.policy = pol
-	if g.mode, err = resolveMode(cfg.Mode, getenv(EnvMode), pol); err != nil {
-		return nil, err
-	}
 
-	token, source := fromEnv(cfg.Elevation, AttrElevation, EnvElevation, getenv)
-	secrets := append([]string{token}, cfg.Secrets...)
-	pgURL, pgSource := fromEnv(cfg.Pushgateway.URL, AttrPushgatewayURL, EnvPushgatewayURL, getenv)
-	if u, perr := url.Parse(pgURL); perr == nil && u.User != nil {
-		pw, _ := u.User.Password()
-		secrets = append(secrets, pw)
-	}
-	g.red = audit.NewRedactor(secrets...)
-	if token != "" {
-		if g.grant, err = policy.ParseGrant(token, pol.TrustedKeys, g.now()); err != nil {
-			return nil, &ConfigError{Attribute: AttrElevation, Summary: grantSummary(err), Err: err,
-				Detail: fmt.Sprintf("The elevation grant from %s was refused: %s. Trusted keys come from %s.", source, err, pol.Source())}
-		}
-	}
-
+	var source string
 	g.runID, source = fromEnv(cfg.CorrelationID, "correlation_id", EnvCorrelationID, getenv)
 	if g.runID == "" {
 		g.runID = "run-" + randomHex(8)
@@ -103,29 +114,50 @@ func New(cfg Config) (*Guard, error) {
 		return nil, &ConfigError{Summary: "Invalid Correlation ID", Detail: fmt.Sprintf("The run id from %s %s.", source, err)}
 	}
 
-	if cfg.Pushgateway.Interval < 0 {
-		return nil, &ConfigError{Attribute: AttrPushInterval, Summary: "Invalid Push Interval", Detail: "push_interval must not be negative."}
-	}
-	g.metrics, err = metrics.New(metrics.Config{URL: pgURL, Job: cfg.Pushgateway.Job, RunID: g.runID, Logger: g.log})
-	if err != nil {
-		return nil, &ConfigError{Attribute: AttrPushgatewayURL, Summary: "Invalid Pushgateway URL", Err: err,
-			Detail: fmt.Sprintf("The Pushgateway URL from %s cannot be used: %s.", pgSource, err)}
+	// Only the host password and the grant are secrets: a value the
+	// configuration's author picks (a Pushgateway password) must not be
+	// able to blank out names in the records.
+	token, tokenSource := fromEnv(cfg.Elevation, AttrElevation, EnvElevation, getenv)
+	g.red = audit.NewRedactor()
+	if n := g.red.AddValues(append([]string{token}, cfg.Secrets...)...); n > 0 {
+		g.log.Warn("a secret shorter than 8 characters is not redacted by value from the audit file: it would match inside ordinary words",
+			"secrets", n, "min_length", audit.MinSecretLen)
 	}
 
-	path, source := fromEnv(cfg.AuditFile, AttrAuditFile, EnvAuditFile, getenv)
-	if path != "" {
-		if g.audit, err = audit.Open(path, g.red); err != nil {
-			return nil, &ConfigError{Attribute: AttrAuditFile, Summary: "Unusable Audit File", Err: err,
-				Detail: fmt.Sprintf("The audit file from %s cannot be used: %s.", source, err)}
+	if err := g.openAudit(cfg, getenv); err != nil {
+		return nil, err
+	}
+	if g.mode, err = resolveMode(cfg.Mode, getenv(EnvMode), pol); err != nil {
+		return nil, g.refuse(err)
+	}
+	if token != "" {
+		if err := g.acceptGrant(token, tokenSource); err != nil {
+			return nil, g.refuse(err)
 		}
+	}
+
+	if cfg.Pushgateway.Interval < 0 {
+		return nil, g.refuse(&ConfigError{Attribute: AttrPushInterval, Summary: "Invalid Push Interval", Detail: "push_interval must not be negative."})
+	}
+	pgURL, pgSource := fromEnv(cfg.Pushgateway.URL, AttrPushgatewayURL, EnvPushgatewayURL, getenv)
+	g.metrics, err = metrics.New(metrics.Config{URL: pgURL, Job: cfg.Pushgateway.Job, RunID: g.runID, Logger: g.log})
+	if err != nil {
+		return nil, g.refuse(&ConfigError{Attribute: AttrPushgatewayURL, Summary: "Invalid Pushgateway URL", Err: err,
+			Detail: fmt.Sprintf("The Pushgateway URL from %s cannot be used: %s.", pgSource, err)})
+	}
+
+	if g.audit != nil {
 		if err := g.write(g.event("provider configured", g.startDetails())); err != nil {
 			g.audit.Close()
 			return nil, &ConfigError{Attribute: AttrAuditFile, Summary: "Unusable Audit File", Err: err,
-				Detail: fmt.Sprintf("The audit file from %s cannot be written: %s.", source, err)}
+				Detail: fmt.Sprintf("The audit file %s cannot be written: %s.", g.audit.Path(), err)}
 		}
 	}
 	return g, nil
 }
+
+// Warnings are the parts of the configuration that were overridden.
+func (g *Guard) Warnings() []Warning { return g.warnings }
 
 // resolveMode applies the policy ceiling to each requested mode and keeps
 // the lowest.
@@ -181,75 +213,6 @@ func (g *Guard) Grant() *policy.Grant { return g.grant }
 
 // Policy is the policy in force.
 func (g *Guard) Policy() *policy.Policy { return g.policy }
-
-// Plan decides at plan time without side effects beyond counting. The
-// provider shows a refused decision as a warning on the resource.
-func (g *Guard) Plan(op Op) policy.Decision {
-	d := policy.Decide(g.mode, op.Action, op.Object, g.grant, g.now())
-	label := d.Label()
-	if !d.Allowed {
-		label = decisionWarned
-	}
-	g.metrics.PolicyDecision(g.mode.String(), label)
-	return d
-}
-
-// Do runs fn, which changes the host, if the policy allows op. fn's error
-// is returned unchanged so callers can inspect faults; a refusal is a
-// *RefusedError and an unwritable intent record an *AuditError, and in
-// both cases fn is not called.
-func (g *Guard) Do(ctx context.Context, op Op, fn func(context.Context) error) error {
-	opID := randomHex(8)
-	d := policy.Decide(g.mode, op.Action, op.Object, g.grant, g.now())
-	g.metrics.PolicyDecision(g.mode.String(), d.Label())
-	if d.GrantErr != nil {
-		g.metrics.Elevation(metrics.ElevationRefused)
-	}
-	if !d.Allowed {
-		rec := g.opRecord(audit.KindOutcome, opID, op, d)
-		rec.Outcome, rec.Reason = audit.OutcomeRefused, d.Reason
-		if err := g.write(rec); err != nil {
-			g.log.ErrorContext(ctx, "audit record of a refusal could not be written", "error", g.red.String(err.Error()))
-		}
-		g.metrics.ObserveOperation(op.ResourceType, string(op.Action), metrics.OutcomeRefused, 0)
-		g.maybePush(ctx)
-		return &RefusedError{Op: op, Decision: d, RunID: g.runID, OpID: opID}
-	}
-	if d.Grant != nil {
-		g.metrics.Elevation(metrics.ElevationUsed)
-		g.log.InfoContext(ctx, "elevation grant used", "grant_id", d.Grant.ID, "approver", d.Grant.Approver,
-			"action", string(op.Action), "object", op.Object)
-	}
-
-	intent := g.opRecord(audit.KindIntent, opID, op, d)
-	intent.Details = op.Details
-	if err := g.write(intent); err != nil {
-		g.metrics.ObserveOperation(op.ResourceType, string(op.Action), metrics.OutcomeFailure, 0)
-		return &AuditError{Op: op, Err: err}
-	}
-
-	start := time.Now()
-	err := g.run(ctx, fn)
-	dur := time.Since(start)
-
-	rec := g.opRecord(audit.KindOutcome, opID, op, d)
-	rec.DurationMS = audit.Millis(dur)
-	outcome := metrics.OutcomeSuccess
-	if err != nil {
-		outcome = metrics.OutcomeFailure
-		rec.Error = err.Error()
-	}
-	rec.Outcome = outcome
-	if werr := g.write(rec); werr != nil {
-		// The host has changed; failing the apply now would make Terraform
-		// forget a real object. Report it loudly and again at Close.
-		g.rememberAuditErr(werr)
-		g.log.ErrorContext(ctx, "audit outcome record could not be written", "op_id", opID, "error", g.red.String(werr.Error()))
-	}
-	g.metrics.ObserveOperation(op.ResourceType, string(op.Action), outcome, dur)
-	g.maybePush(ctx)
-	return err
-}
 
 // run calls fn and turns a panic into an error after the outcome is known
 // to the caller, so the audit trail never shows an intent without outcome.

@@ -52,7 +52,7 @@ func (w *world) config(mode string) Config {
 
 func (w *world) grant(t testing.TB, mode policy.Mode, scope ...string) string {
 	t.Helper()
-	tok, _, err := policy.IssueGrant(w.alice, policy.GrantRequest{Mode: mode, Scope: scope, Reason: "CHG-7 rebuild",
+	tok, _, err := policy.IssueGrant(w.alice, policy.GrantRequest{Host: "esxi01", Mode: mode, Scope: scope, Reason: "CHG-7 rebuild",
 		Approver: "alice@example.com", TTL: time.Hour}, t0)
 	if err != nil {
 		t.Fatal(err)

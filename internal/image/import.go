@@ -276,6 +276,11 @@ func (m *Manager) removeLeftovers(ctx context.Context, snap *esxi.Snapshot, pl *
 				"another deployment of %q is running (%s, marked importing until %s). Wait for it, or if it was killed, remove the VM or wait until then: ceso removes it at the next apply after that.",
 				name, v.Path, until.Format(time.RFC3339))
 		}
+		if m.ConfirmRemove != nil {
+			if err := m.ConfirmRemove(ctx, v.UUID, v.Path); err != nil {
+				return err
+			}
+		}
 		err := m.client.Pool.WithSession(ctx, func(ctx context.Context, ss *esxi.Session) error {
 			return destroy(ctx, ss, v.Ref, v.Name)
 		})

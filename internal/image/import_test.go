@@ -1,6 +1,7 @@
 package image_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -266,6 +267,20 @@ func TestImportNameInUse(t *testing.T) {
 	// An import killed half-way: its lease ran out.
 	e.reconfigure("taken", types.VirtualMachineConfigSpec{ExtraConfig: []types.BaseOptionValue{
 		&types.OptionValue{Key: image.KeyLeaseUntil, Value: time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)}}})
+	// Removing it destroys a VM the caller's state did not create: the
+	// caller is asked, and a refusal stops the import with it intact.
+	var asked []string
+	e.m.ConfirmRemove = func(_ context.Context, uuid, path string) error {
+		asked = append(asked, uuid+" "+path)
+		return errors.New("refused by the test")
+	}
+	if _, err := e.m.Import(e.ctx, image.Spec{Name: "taken", Source: p}, nil); err == nil || !strings.Contains(err.Error(), "refused by the test") {
+		t.Fatalf("import with the removal refused: %v", err)
+	}
+	if _, err := e.m.Read(e.ctx, first.UUID); err != nil || len(asked) != 1 || !strings.HasSuffix(asked[0], "/taken") {
+		t.Fatalf("refused removal: leftover read %v, asked %v", err, asked)
+	}
+	e.m.ConfirmRemove = func(context.Context, string, string) error { return nil }
 	again, err := e.m.Import(e.ctx, image.Spec{Name: "taken", Source: p}, nil)
 	if err != nil {
 		t.Fatalf("import over a leftover: %v", err)
@@ -369,9 +384,9 @@ func TestSetTemplate(t *testing.T) {
 // through, and without it the import fails and leaves nothing behind.
 func TestLeaseKeepAlive(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, simhost.Options{NFCLeaseTimeout: 150 * time.Millisecond})
-	p, _ := ova(t, ovatest.Spec{Data: 512 << 10})
-	url := serve(t, filepath.Dir(p), 40*time.Millisecond) + "/image.ova" // about 0.6 s
+	e := newEnv(t, simhost.Options{NFCLeaseTimeout: 500 * time.Millisecond})
+	p, _ := ova(t, ovatest.Spec{Data: 1 << 20})
+	url := serve(t, filepath.Dir(p), 40*time.Millisecond) + "/image.ova" // about 1.3 s
 	e.m.KeepAlive = 30 * time.Millisecond
 	if _, err := e.m.Import(e.ctx, image.Spec{Name: "kept-alive", Source: url}, nil); err != nil {
 		t.Fatalf("with keep-alive: %v", err)

@@ -40,6 +40,10 @@ type Manager struct {
 	// reported during an upload (default 5 s; a lease expires after a few
 	// minutes without news).
 	KeepAlive time.Duration
+	// ConfirmRemove, when set, is asked before an import removes the
+	// leftover of an interrupted import of the same name (a VM this
+	// caller's state did not create); an error stops the import.
+	ConfirmRemove func(ctx context.Context, uuid, path string) error
 }
 
 // New returns a Manager over a connected client.

@@ -21,6 +21,14 @@ const (
 	ActionPowerOffForced Action = "power_off_forced"
 	ActionBackupDelete   Action = "backup_delete"
 	ActionRestoreOver    Action = "restore_over"
+	// ActionDiskDelete deletes a disk's files in an update (a disk block
+	// removed without keep_on_remove).
+	ActionDiskDelete Action = "disk_delete"
+	// ActionBackupPrune removes older backups by retention after a backup.
+	ActionBackupPrune Action = "backup_prune"
+	// ActionAdoptExisting takes over, or destroys and remakes, a ceso VM
+	// of the same name that this state did not create, during a create.
+	ActionAdoptExisting Action = "adopt_existing"
 	// ActionDiscard removes an object that lives only in Terraform state,
 	// such as a rendered cloud-init payload: nothing on a host is lost, so
 	// it is not destructive, but it is still a change restricted mode refuses.
@@ -47,6 +55,22 @@ var actionRequires = map[Action]Mode{
 	ActionImageDelete:    Unrestricted,
 	ActionFileUpload:     Standard,
 	ActionFileDelete:     Unrestricted,
+	ActionDiskDelete:     Unrestricted,
+	ActionBackupPrune:    Unrestricted,
+	ActionAdoptExisting:  Unrestricted,
+}
+
+// TerraformAction is the Terraform plan action an action belongs to, the
+// word a plan-bound grant lists: create, update or delete.
+func (a Action) TerraformAction() string {
+	switch a {
+	case ActionDelete, ActionReplace, ActionBackupDelete, ActionDiscard, ActionImageDelete, ActionFileDelete:
+		return "delete"
+	case ActionUpdate, ActionPowerOffForced, ActionDiskDelete:
+		return "update"
+	default:
+		return "create"
+	}
 }
 
 // Valid reports whether a is a known action.

@@ -34,6 +34,10 @@ type Decision struct {
 	Grant *Grant
 	// GrantErr says why a presented grant did not apply (a *GrantError).
 	GrantErr error
+	// NoApprovers says no policy trusts any approver key, so asking for a
+	// grant is no way on; the refusal says what is.
+	NoApprovers   bool
+	approversNote string
 }
 
 // Label is "allowed", "elevated" or "refused".
@@ -48,9 +52,33 @@ func (d Decision) Label() string {
 	}
 }
 
+// Subject is what one operation acts on, as the guard established it.
+type Subject struct {
+	ResourceType string
+	Action       Action
+	// Names are every name the grant's scope must cover: the object's name
+	// on the host and, for a rename, its new name.
+	Names []string
+	// ID is the object's identity: the UUID of an existing object, the
+	// name of a new one. Plan-bound grants list it.
+	ID string
+	// Hosts are the identities of the connected host (instance UUID, host
+	// name, host:port); empty when no host is involved.
+	Hosts []string
+}
+
 // Decide applies the mode and an optional, already verified grant to one
 // action on one object at time now. It is pure: same inputs, same decision.
 func Decide(mode Mode, action Action, object string, grant *Grant, now time.Time) Decision {
+	return DecideSubject(mode, Subject{Action: action, Names: []string{object}}, grant, now)
+}
+
+// DecideSubject is Decide for an operation the guard resolved: every name
+// must be in the grant's scope, the grant must be for this host, and a
+// plan-bound grant must list the change.
+func DecideSubject(mode Mode, s Subject, grant *Grant, now time.Time) Decision {
+	action := s.Action
+	object := strings.Join(s.Names, `", "`)
 	d := Decision{Mode: mode, Action: action, Object: object, Required: action.RequiredMode()}
 	if !mode.Valid() {
 		d.Reason = fmt.Sprintf("ceso has no valid mode (%v); this is a bug in the caller", mode)
@@ -63,7 +91,7 @@ func Decide(mode Mode, action Action, object string, grant *Grant, now time.Time
 	}
 	d.NeedsElevation = true
 	if grant != nil {
-		err := grantCovers(grant, d.Required, object, now)
+		err := grantCovers(grant, d.Required, s, now)
 		if err == nil {
 			d.Allowed = true
 			d.Grant = grant
@@ -76,15 +104,27 @@ func Decide(mode Mode, action Action, object string, grant *Grant, now time.Time
 	return d
 }
 
-func grantCovers(g *Grant, required Mode, object string, now time.Time) error {
+func grantCovers(g *Grant, required Mode, s Subject, now time.Time) error {
 	if err := g.CheckTime(now); err != nil {
 		return err
 	}
-	if !g.Covers(object) {
-		return grantErr(ErrGrantOutOfScope, g.ID, "it covers VMs matching %s, not %q", strings.Join(g.Scope, ", "), object)
+	if len(s.Hosts) > 0 && !g.ValidFor(s.Hosts) {
+		return grantErr(ErrGrantWrongHost, g.ID, "it is for host %s, and this provider is connected to %s; ask for a grant for this host",
+			g.Host, strings.Join(s.Hosts, " / "))
+	}
+	for _, name := range s.Names {
+		if !g.Covers(name) {
+			return grantErr(ErrGrantOutOfScope, g.ID, "it covers VMs matching %s, not %q", strings.Join(g.Scope, ", "), name)
+		}
 	}
 	if g.Mode < required {
 		return grantErr(ErrGrantInsufficientMode, g.ID, "it grants %s mode, and this action needs %s", g.Mode, required)
+	}
+	if len(g.Changes) > 0 {
+		if _, ok := g.PlanChange(s.ResourceType, s.ID, s.Action); !ok {
+			return grantErr(ErrGrantNotInPlan, g.ID, "it approves a plan of %d changes, and %s (%s of %s %s) is not one of them; plan again and ask for a grant of the new plan",
+				len(g.Changes), s.Action, s.Action.TerraformAction(), s.ResourceType, s.ID)
+		}
 	}
 	return nil
 }
@@ -93,6 +133,11 @@ func refusalReason(d Decision) string {
 	var b strings.Builder
 	if d.Mode == Restricted {
 		b.WriteString("restricted mode refuses every change")
+	} else if d.NoApprovers {
+		fmt.Fprintf(&b, "%s is destructive and %s mode needs an elevation for it, but %s, so no grant can be accepted; "+
+			"set mode = \"unrestricted\" (or CESO_MODE=unrestricted) for this run where the policy allows it, or install a system policy (%s) with trusted_keys for your approvers",
+			d.Action, d.Mode, d.approversNote, SystemPath())
+		return b.String()
 	} else {
 		fmt.Fprintf(&b, "%s is destructive and %s mode needs an elevation for it", d.Action, d.Mode)
 	}
@@ -113,11 +158,30 @@ func refusalReason(d Decision) string {
 	return b.String()
 }
 
+// WithoutApprovers marks a refusal made where no policy trusts any approver
+// key, so its reason gives the ways on that exist instead of asking for a
+// grant nobody can issue.
+func (d Decision) WithoutApprovers(p *Policy) Decision {
+	if !d.Allowed && d.Mode != Restricted && d.GrantErr == nil {
+		d.NoApprovers = true
+		d.approversNote = "no system policy with approvers is installed"
+		if p != nil && p.Path != "" {
+			d.approversNote = p.Source() + " trusts no approver key"
+		}
+		d.Reason = refusalReason(d)
+	}
+	return d
+}
+
 // Summary is a short Title-Case diagnostic summary for a refused decision.
 func (d Decision) Summary() string {
 	switch {
 	case d.Allowed:
 		return "Change Allowed"
+	case errors.Is(d.GrantErr, ErrGrantNotInPlan):
+		return "Change Not In The Approved Plan"
+	case errors.Is(d.GrantErr, ErrGrantWrongHost):
+		return "Elevation Grant For Another Host"
 	case d.GrantErr != nil:
 		return "Elevation Grant Does Not Apply"
 	case d.Mode == Restricted:

@@ -15,6 +15,10 @@ var (
 	ErrGrantNotYetValid      = errors.New("elevation grant not yet valid")
 	ErrGrantOutOfScope       = errors.New("elevation grant out of scope")
 	ErrGrantInsufficientMode = errors.New("elevation grant mode too low")
+	ErrGrantWrongHost        = errors.New("elevation grant for another host")
+	ErrGrantNotInPlan        = errors.New("change not in the approved plan")
+	ErrGrantUsed             = errors.New("elevation grant already used")
+	ErrGrantTooLong          = errors.New("elevation grant lives too long")
 )
 
 // GrantError is a refused grant: the kind, the grant id when it could be

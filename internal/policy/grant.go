@@ -41,10 +41,31 @@ type Grant struct {
 	KeyID     string
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+	// Host is the host the grant is valid for: the server's instance UUID
+	// or the host name (optionally host:port) the provider is configured
+	// with. A grant stolen from one host's pipeline is useless on another.
+	Host string
+	// Once asks that one apply (one run id) use the grant; the provider
+	// refuses a grant id that an earlier run's audit records used.
+	Once bool
+	// Changes, when not empty, bind the grant to a reviewed plan: only these
+	// changes may be elevated, and nothing else.
+	Changes []Change
 	// KeyName is the policy's name for the key that verified the grant;
 	// empty when the grant was only inspected.
 	KeyName string
 }
+
+// Change is one elevated change of a reviewed plan: the resource type, the
+// object's identity (UUID of an existing object, name of a new one) and the
+// Terraform action (create, update or delete).
+type Change struct {
+	Type   string `json:"type"`
+	ID     string `json:"id"`
+	Action string `json:"action"`
+}
+
+func (c Change) String() string { return c.Action + " " + c.Type + " " + c.ID }
 
 type grantJSON struct {
 	ID        string    `json:"id"`
@@ -55,6 +76,9 @@ type grantJSON struct {
 	KeyID     string    `json:"kid"`
 	IssuedAt  time.Time `json:"issued_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	Host      string    `json:"host"`
+	Once      bool      `json:"once,omitempty"`
+	Changes   []Change  `json:"changes,omitempty"`
 }
 
 // GrantRequest is what an approver asks IssueGrant to sign.
@@ -64,6 +88,9 @@ type GrantRequest struct {
 	Reason   string
 	Approver string
 	TTL      time.Duration
+	Host     string
+	Once     bool
+	Changes  []Change
 }
 
 // KeyID is a short fingerprint of a public key: the first 8 bytes of its
@@ -99,13 +126,16 @@ func IssueGrant(priv ed25519.PrivateKey, req GrantRequest, now time.Time) (strin
 		KeyID:     KeyID(pub),
 		IssuedAt:  now,
 		ExpiresAt: now.Add(req.TTL),
+		Host:      strings.TrimSpace(req.Host),
+		Once:      req.Once,
+		Changes:   req.Changes,
 	}
 	if err := g.validate(); err != nil {
 		return "", nil, err
 	}
 	payload, err := json.Marshal(grantJSON{
 		ID: g.ID, Mode: g.Mode.String(), Scope: g.Scope, Reason: g.Reason, Approver: g.Approver,
-		KeyID: g.KeyID, IssuedAt: g.IssuedAt, ExpiresAt: g.ExpiresAt,
+		KeyID: g.KeyID, IssuedAt: g.IssuedAt, ExpiresAt: g.ExpiresAt, Host: g.Host, Once: g.Once, Changes: g.Changes,
 	})
 	if err != nil {
 		return "", nil, err
@@ -212,6 +242,17 @@ func (g *Grant) validate() error {
 	case g.ExpiresAt.Sub(g.IssuedAt) > MaxGrantTTL:
 		return bad("it lives %s, longer than the %s maximum", g.ExpiresAt.Sub(g.IssuedAt), MaxGrantTTL)
 	}
+	if g.Host == "" {
+		return bad("it names no host; issue it with --host (the host name the provider connects to, or the server's instance UUID)")
+	}
+	for i, c := range g.Changes {
+		if c.Type == "" || c.ID == "" {
+			return bad("change %d of its plan names no resource type or identity", i)
+		}
+		if c.Action != "create" && c.Action != "update" && c.Action != "delete" {
+			return bad("change %d of its plan has action %q; want create, update or delete", i, c.Action)
+		}
+	}
 	for _, p := range g.Scope {
 		if p == "" {
 			return bad("its scope has an empty pattern")
@@ -259,7 +300,7 @@ func decodeGrant(token string) (g *Grant, signed, sig []byte, err error) {
 	}
 	g = &Grant{
 		ID: raw.ID, Scope: raw.Scope, Reason: raw.Reason, Approver: raw.Approver, KeyID: raw.KeyID,
-		IssuedAt: raw.IssuedAt, ExpiresAt: raw.ExpiresAt,
+		IssuedAt: raw.IssuedAt, ExpiresAt: raw.ExpiresAt, Host: raw.Host, Once: raw.Once, Changes: raw.Changes,
 	}
 	if m, err := ParseMode(raw.Mode); err == nil {
 		g.Mode = m
@@ -267,9 +308,39 @@ func decodeGrant(token string) (g *Grant, signed, sig []byte, err error) {
 	return g, []byte(token[:len(grantPrefix)+dot]), sig, nil
 }
 
+// ValidFor reports whether the grant names one of the identities of the
+// connected host (its instance UUID, host name, host:port), compared
+// without regard to case.
+func (g *Grant) ValidFor(hosts []string) bool {
+	for _, h := range hosts {
+		if h != "" && strings.EqualFold(h, g.Host) {
+			return true
+		}
+	}
+	return false
+}
+
+// PlanChange returns the change of a plan-bound grant that allows action
+// on the object of type typ with identity id, if any.
+func (g *Grant) PlanChange(typ, id string, action Action) (Change, bool) {
+	for _, c := range g.Changes {
+		if c.Type == typ && c.ID == id && c.Action == action.TerraformAction() {
+			return c, true
+		}
+	}
+	return Change{}, false
+}
+
 // String summarizes a grant for logs; it contains no secret (the token
 // itself is the bearer secret, and it is not kept in the Grant).
 func (g *Grant) String() string {
-	return fmt.Sprintf("grant %s: %s mode on %s, approved by %s, %s until %s",
-		g.ID, g.Mode, strings.Join(g.Scope, ","), g.Approver, g.Reason, g.ExpiresAt.Format(time.RFC3339))
+	s := fmt.Sprintf("grant %s: %s mode on %s at host %s, approved by %s, %s until %s",
+		g.ID, g.Mode, strings.Join(g.Scope, ","), g.Host, g.Approver, g.Reason, g.ExpiresAt.Format(time.RFC3339))
+	if g.Once {
+		s += ", for one apply"
+	}
+	if len(g.Changes) > 0 {
+		s += fmt.Sprintf(", bound to a plan of %d changes", len(g.Changes))
+	}
+	return s
 }

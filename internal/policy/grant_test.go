@@ -42,7 +42,7 @@ func signRaw(priv ed25519.PrivateKey, payload string) string {
 }
 
 func okRequest() GrantRequest {
-	return GrantRequest{Mode: Unrestricted, Scope: []string{"web-*"}, Reason: "CHG-1234 rebuild web tier", Approver: "alice", TTL: time.Hour}
+	return GrantRequest{Host: "esxi01", Mode: Unrestricted, Scope: []string{"web-*"}, Reason: "CHG-1234 rebuild web tier", Approver: "alice", TTL: time.Hour}
 }
 
 func TestParseGrant(t *testing.T) {
@@ -53,7 +53,7 @@ func TestParseGrant(t *testing.T) {
 	parts := strings.Split(good, ".")
 	// Swap the payload for one granting more, keeping alice's signature.
 	greedy := strings.Replace(okRequest().Scope[0], "web-*", "*", 1)
-	tampered := signRaw(mallory.priv, `{"id":"g-1","mode":"unrestricted","scope":["`+greedy+`"],"reason":"x","approver":"alice","kid":"`+KeyID(alice.pub)+`","issued_at":"2026-03-01T12:00:00Z","expires_at":"2026-03-01T13:00:00Z"}`)
+	tampered := signRaw(mallory.priv, `{"id":"g-1","mode":"unrestricted","scope":["`+greedy+`"],"reason":"x","approver":"alice","kid":"`+KeyID(alice.pub)+`","issued_at":"2026-03-01T12:00:00Z","expires_at":"2026-03-01T13:00:00Z","host":"esxi01"}`)
 	tooLong := signRaw(alice.priv, `{"id":"g-2","mode":"standard","scope":["*"],"reason":"x","approver":"alice","kid":"`+KeyID(alice.pub)+`","issued_at":"2026-03-01T12:00:00Z","expires_at":"2026-03-03T12:00:00Z"}`)
 
 	tests := []struct {
@@ -72,7 +72,7 @@ func TestParseGrant(t *testing.T) {
 			wantKind: ErrGrantForged, wantMsg: "no approver keys are trusted"},
 		{name: "payload swapped", token: tampered, keys: alice.keys, now: t0,
 			wantKind: ErrGrantForged, wantMsg: "signature does not verify"},
-		{name: "signature from another grant", token: parts[0] + "." + parts[1] + "." + parts[2] + "." + strings.Split(alice.issue(t, GrantRequest{Mode: Standard, Scope: []string{"*"}, Reason: "r", Approver: "alice", TTL: time.Minute}), ".")[3],
+		{name: "signature from another grant", token: parts[0] + "." + parts[1] + "." + parts[2] + "." + strings.Split(alice.issue(t, GrantRequest{Host: "esxi01", Mode: Standard, Scope: []string{"*"}, Reason: "r", Approver: "alice", TTL: time.Minute}), ".")[3],
 			keys: alice.keys, now: t0, wantKind: ErrGrantForged, wantMsg: "signature does not verify"},
 		{name: "expired", token: good, keys: alice.keys, now: t0.Add(time.Hour),
 			wantKind: ErrGrantExpired, wantMsg: "expired at 2026-03-01T13:00:00Z"},

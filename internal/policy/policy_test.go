@@ -2,6 +2,9 @@ package policy
 
 import (
 	"errors"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +49,7 @@ func TestActionDestructive(t *testing.T) {
 	destructive := map[Action]bool{
 		ActionDelete: true, ActionReplace: true, ActionPowerOffForced: true,
 		ActionBackupDelete: true, ActionRestoreOver: true,
+		ActionDiskDelete: true, ActionBackupPrune: true, ActionAdoptExisting: true,
 		ActionImageDelete: true, ActionFileDelete: true,
 	}
 	for _, a := range Actions() {
@@ -138,6 +142,8 @@ func TestLoad(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	present := writeFile(t, dir, "policy.json", `{"max_mode": "restricted"}`, 0o600)
+	agent := writeFile(t, dir, "agent.json", `{"max_mode": "unrestricted"}`, 0o600)
+	loose := writeFile(t, dir, "loose.json", `{"max_mode": "unrestricted"}`, 0o666)
 	missing := filepath.Join(dir, "absent.json")
 	env := func(v string) func(string) string {
 		return func(k string) string {
@@ -148,44 +154,116 @@ func TestLoad(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		name        string
-		explicit    string
-		getenv      func(string) string
-		defaultPath string
-		wantMax     Mode
-		wantErr     bool
+		name       string
+		getenv     func(string) string
+		systemPath string
+		wantMax    Mode
+		wantSystem bool
+		wantErr    string
 	}{
-		{name: "default missing means no policy", getenv: env(""), defaultPath: missing, wantMax: Unrestricted},
-		{name: "default present", getenv: env(""), defaultPath: present, wantMax: Restricted},
-		{name: "env present", getenv: env(present), defaultPath: missing, wantMax: Restricted},
-		{name: "env missing is an error", getenv: env(missing), defaultPath: present, wantErr: true},
-		{name: "explicit missing is an error", explicit: missing, getenv: env(""), defaultPath: present, wantErr: true},
-		{name: "explicit wins over env", explicit: present, getenv: env(missing), defaultPath: missing, wantMax: Restricted},
+		{name: "no system file and no env means no policy", getenv: env(""), systemPath: missing, wantMax: Unrestricted},
+		{name: "system file", getenv: env(""), systemPath: present, wantMax: Restricted, wantSystem: true},
+		{name: "env only without a system file", getenv: env(agent), systemPath: missing, wantMax: Unrestricted},
+		{name: "env is ignored when a system file exists", getenv: env(agent), systemPath: present, wantMax: Restricted, wantSystem: true},
+		{name: "env missing is an error", getenv: env(missing), systemPath: missing, wantErr: "cannot be opened"},
+		{name: "group-writable system file refuses to start", getenv: env(agent), systemPath: loose, wantErr: "writable by group or others"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p, err := load(tt.explicit, tt.getenv, tt.defaultPath)
-			if tt.wantErr {
-				if err == nil {
-					t.Fatal("want an error")
+			p, err := load(tt.getenv, tt.systemPath, os.Getuid())
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
 				}
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.MaxMode != tt.wantMax {
-				t.Errorf("MaxMode = %v, want %v", p.MaxMode, tt.wantMax)
+			if p.MaxMode != tt.wantMax || p.System != tt.wantSystem {
+				t.Errorf("MaxMode = %v, System = %v; want %v, %v", p.MaxMode, p.System, tt.wantMax, tt.wantSystem)
 			}
 		})
 	}
 }
 
+// TestSystemPolicyFolders: a folder above the system policy that others
+// can write, or that another user owns, lets them replace the file.
+func TestSystemPolicyFolders(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	open := filepath.Join(base, "open")
+	if err := os.Mkdir(open, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	path := writeFile(t, open, "policy.json", `{"max_mode": "standard"}`, 0o644)
+	if _, err := load(nil, path, os.Getuid()); err == nil || !strings.Contains(err.Error(), "its folder "+open+" is writable by group or others") {
+		t.Fatalf("error = %v, want a refusal naming the open folder", err)
+	}
+	sticky := filepath.Join(base, "sticky")
+	if err := os.Mkdir(sticky, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(sticky, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	inner := filepath.Join(sticky, "etc")
+	if err := os.Mkdir(inner, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path = writeFile(t, inner, "policy.json", `{"max_mode": "standard"}`, 0o644)
+	if p, err := load(nil, path, os.Getuid()); err != nil || !p.System {
+		t.Fatalf("a policy below a sticky folder: %v", err)
+	}
+	if os.Getuid() != 0 {
+		return
+	}
+	// Root only: a system file owned by another user is refused.
+	if err := os.Chown(path, 54321, 54321); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := load(nil, path, 0); err == nil || !strings.Contains(err.Error(), "owned by uid 54321, not root") {
+		t.Fatalf("error = %v, want a refusal of the foreign owner", err)
+	}
+}
+
+func TestParsePolicyKeys(t *testing.T) {
+	t.Parallel()
+	p, err := ParsePolicy([]byte(`{"max_mode": "unrestricted", "default_mode": "restricted",
+		"audit": {"file": "/var/log/ceso/audit.jsonl", "required": true, "append_only": true},
+		"hosts": [{"host": "esxi01.example.com", "tls_thumbprint": "AB:CD"}], "allow_insecure": false, "max_grant_ttl": "2h"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Policy{MaxMode: Unrestricted, DefaultMode: Restricted, MaxGrantTTL: 2 * time.Hour,
+		Audit: AuditPolicy{File: "/var/log/ceso/audit.jsonl", Required: true, AppendOnly: true},
+		Hosts: []HostEntry{{Host: "esxi01.example.com", TLSThumbprint: "AB:CD"}}}
+	if diff := cmp.Diff(want, p); diff != "" {
+		t.Errorf("policy (-want +got):\n%s", diff)
+	}
+	if d := NoPolicy(); d.DefaultMode != Standard || !d.AllowInsecure || d.MaxGrantTTL != 24*time.Hour {
+		t.Errorf("defaults: %+v", d)
+	}
+	for body, wantErr := range map[string]string{
+		`{"max_mode": "standard", "default_mode": "unrestricted"}`:   `"default_mode" (unrestricted) is above "max_mode" (standard)`,
+		`{"max_mode": "standard", "audit": {"file": "audit.jsonl"}}`: "absolute path",
+		`{"max_mode": "standard", "max_grant_ttl": "48h"}`:           "at most 24h",
+		`{"max_mode": "standard", "hosts": [{"host": ""}]}`:          `hosts[0]: "host" is required`,
+	} {
+		if _, err := ParsePolicy([]byte(body)); err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Errorf("ParsePolicy(%s) error = %v, want %q", body, err, wantErr)
+		}
+	}
+}
+
 func TestResolveMode(t *testing.T) {
 	t.Parallel()
-	restricted := &Policy{Path: "/etc/ceso/policy.json", MaxMode: Restricted}
-	standard := &Policy{Path: "/etc/ceso/policy.json", MaxMode: Standard}
+	restricted := &Policy{Path: "/etc/ceso/policy.json", System: true, MaxMode: Restricted}
+	standard := &Policy{Path: "/etc/ceso/policy.json", System: true, MaxMode: Standard}
 	tests := []struct {
 		name      string
 		requested string
@@ -198,7 +276,7 @@ func TestResolveMode(t *testing.T) {
 		{name: "lower than ceiling", requested: "restricted", policy: standard, want: Restricted},
 		{name: "equal to ceiling", requested: "standard", policy: standard, want: Standard},
 		{name: "above ceiling", requested: "unrestricted", policy: standard,
-			wantErr: "CESO_MODE asks for unrestricted mode, but policy file /etc/ceso/policy.json allows at most standard"},
+			wantErr: "CESO_MODE asks for unrestricted mode, but system policy file /etc/ceso/policy.json allows at most standard"},
 		{name: "typo", requested: "unrestrictd", policy: nil, wantErr: "valid modes are"},
 	}
 	for _, tt := range tests {

@@ -10,27 +10,61 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
 )
 
-// DefaultPolicyPath is read when CESO_POLICY_FILE is unset and the file
-// exists.
+// DefaultPolicyPath is the system policy of a unix host (see SystemPath).
 const DefaultPolicyPath = "/etc/ceso/policy.json"
 
-// EnvPolicyFile names the environment variable that overrides the path.
+// EnvPolicyFile names the environment variable that points at a policy
+// when no system policy exists (development, tests). It can never replace
+// a system policy: an agent sets the environment of the process it runs.
 const EnvPolicyFile = "CESO_POLICY_FILE"
 
 // maxPolicyBytes bounds the read: a policy is a few keys, and a huge file is
 // a mistake (or a /dev/zero symlink) we should not try to parse.
 const maxPolicyBytes = 1 << 20
 
-// Policy is the system administrator's word: the highest mode allowed and
-// the approvers whose grants are trusted.
+// Policy is the system administrator's word: the highest mode allowed, the
+// approvers whose grants are trusted, where the audit goes and which hosts
+// may receive credentials. Lower layers (the environment, then HCL) may
+// only tighten it.
 type Policy struct {
 	// Path is the file this policy came from; empty when there was none.
-	Path        string
+	Path string
+	// System is true when Path is the fixed system path, the only policy
+	// an agent cannot replace.
+	System      bool
 	MaxMode     Mode
+	DefaultMode Mode
 	TrustedKeys []TrustedKey
+	Audit       AuditPolicy
+	// Hosts, when not empty, are the only hosts credentials are sent to.
+	Hosts []HostEntry
+	// AllowInsecure false refuses insecure = true (skipping TLS checks).
+	AllowInsecure bool
+	// MaxGrantTTL is the longest lifetime of a grant accepted here.
+	MaxGrantTTL time.Duration
+}
+
+// AuditPolicy fixes the audit trail.
+type AuditPolicy struct {
+	// File is the audit path; HCL and environment values are ignored.
+	File string
+	// Required: no write without its intent record, and the provider does
+	// not start when the file cannot be opened.
+	Required bool
+	// AppendOnly (Linux): the file must carry the append-only inode flag.
+	AppendOnly bool
+}
+
+// HostEntry is one host the policy allows, optionally pinned by the
+// SHA-256 (or SHA-1) thumbprint of its certificate.
+type HostEntry struct {
+	Host          string
+	TLSThumbprint string
 }
 
 // TrustedKey is an approver's public key as named in the policy file.
@@ -39,15 +73,22 @@ type TrustedKey struct {
 	PublicKey ed25519.PublicKey
 }
 
-// NoPolicy is what applies without a policy file: no ceiling, no approvers.
-func NoPolicy() *Policy { return &Policy{MaxMode: Unrestricted} }
+// NoPolicy is what applies without a policy file: no ceiling, no
+// approvers (so no grant can be accepted), the standard default mode.
+func NoPolicy() *Policy {
+	return &Policy{MaxMode: Unrestricted, DefaultMode: DefaultMode, AllowInsecure: true, MaxGrantTTL: MaxGrantTTL}
+}
 
 // Source describes where the policy came from, for messages.
 func (p *Policy) Source() string {
-	if p == nil || p.Path == "" {
+	switch {
+	case p == nil || p.Path == "":
 		return "no policy file"
+	case p.System:
+		return "system policy file " + p.Path
+	default:
+		return "policy file " + p.Path + " (from " + EnvPolicyFile + "; no system policy is installed)"
 	}
-	return "policy file " + p.Path
 }
 
 // PolicyFileError says which policy file is wrong and why. The provider
@@ -66,8 +107,13 @@ func (e *PolicyFileError) Error() string {
 func (e *PolicyFileError) Unwrap() error { return e.Err }
 
 type policyJSON struct {
-	MaxMode     string    `json:"max_mode"`
-	TrustedKeys []keyJSON `json:"trusted_keys"`
+	MaxMode       string     `json:"max_mode"`
+	DefaultMode   string     `json:"default_mode"`
+	TrustedKeys   []keyJSON  `json:"trusted_keys"`
+	Audit         *auditJSON `json:"audit"`
+	Hosts         []hostJSON `json:"hosts"`
+	AllowInsecure *bool      `json:"allow_insecure"`
+	MaxGrantTTL   string     `json:"max_grant_ttl"`
 }
 
 type keyJSON struct {
@@ -75,37 +121,55 @@ type keyJSON struct {
 	PublicKey string `json:"public_key"`
 }
 
-// Load finds and reads the policy: the explicit path if given, else
-// CESO_POLICY_FILE, else DefaultPolicyPath when it exists. An explicitly
-// named file that is missing is an error (the user expects it to apply); a
-// missing default file means no policy.
-func Load(explicit string, getenv func(string) string) (*Policy, error) {
-	return load(explicit, getenv, DefaultPolicyPath)
+type auditJSON struct {
+	File       string `json:"file"`
+	Required   bool   `json:"required"`
+	AppendOnly bool   `json:"append_only"`
 }
 
-func load(explicit string, getenv func(string) string, defaultPath string) (*Policy, error) {
+type hostJSON struct {
+	Host          string `json:"host"`
+	TLSThumbprint string `json:"tls_thumbprint"`
+}
+
+// Load returns the policy in force. When the system policy file exists it
+// is the only policy, and it and its folders must belong to root; only
+// without it is CESO_POLICY_FILE read (development, tests); with neither,
+// NoPolicy applies.
+func Load(getenv func(string) string) (*Policy, error) {
+	return load(getenv, SystemPath(), systemOwner())
+}
+
+func load(getenv func(string) string, systemPath string, owner int) (*Policy, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	path := explicit
-	if path == "" {
-		path = getenv(EnvPolicyFile)
+	p, err := loadFile(systemPath, &owner)
+	if err == nil {
+		p.System = true
+		return p, nil
 	}
-	if path != "" {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if path := getenv(EnvPolicyFile); path != "" {
 		return LoadPolicyFile(path)
 	}
-	p, err := LoadPolicyFile(defaultPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return NoPolicy(), nil
-	}
-	return p, err
+	return NoPolicy(), nil
 }
 
-// LoadPolicyFile reads and checks one policy file. It refuses files that
+// LoadPolicyFile reads and checks a policy file that is not the system
+// one (CESO_POLICY_FILE, or grant inspect --policy). It refuses files that
 // someone other than the owner could have written, and owners other than
-// the current user or root, since either would let an agent raise its own
-// ceiling or add its own approver key.
+// the current user or root.
 func LoadPolicyFile(path string) (*Policy, error) {
+	return loadFile(path, nil)
+}
+
+// loadFile reads one policy file. With owner set (the system policy), the
+// file and every folder above it must belong to that user and be closed to
+// group and others; otherwise the looser rule of LoadPolicyFile applies.
+func loadFile(path string, owner *int) (*Policy, error) {
 	f, err := os.Open(path) //nolint:gosec // G304: the administrator's policy file, checked below.
 	if err != nil {
 		return nil, &PolicyFileError{Path: path, Problem: "cannot be opened: " + err.Error(), Err: err}
@@ -120,7 +184,11 @@ func LoadPolicyFile(path string) (*Policy, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, &PolicyFileError{Path: path, Problem: "is not a regular file"}
 	}
-	if err := checkOwnership(fi); err != nil {
+	if owner != nil {
+		if err := checkSystemOwnership(path, fi, *owner); err != nil {
+			return nil, &PolicyFileError{Path: path, Problem: err.Error()}
+		}
+	} else if err := checkOwnership(fi); err != nil {
 		return nil, &PolicyFileError{Path: path, Problem: err.Error()}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxPolicyBytes+1))
@@ -157,7 +225,39 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf(`"max_mode": %w`, err)
 	}
-	p := &Policy{MaxMode: mode}
+	p := NoPolicy()
+	p.MaxMode = mode
+	p.DefaultMode = min(DefaultMode, mode)
+	if raw.DefaultMode != "" {
+		if p.DefaultMode, err = ParseMode(raw.DefaultMode); err != nil {
+			return nil, fmt.Errorf(`"default_mode": %w`, err)
+		}
+		if p.DefaultMode > mode {
+			return nil, fmt.Errorf(`"default_mode" (%s) is above "max_mode" (%s)`, p.DefaultMode, mode)
+		}
+	}
+	if raw.AllowInsecure != nil {
+		p.AllowInsecure = *raw.AllowInsecure
+	}
+	if raw.MaxGrantTTL != "" {
+		d, err := time.ParseDuration(raw.MaxGrantTTL)
+		if err != nil || d <= 0 || d > MaxGrantTTL {
+			return nil, fmt.Errorf(`"max_grant_ttl" is %q; give a duration such as "4h", at most %s`, raw.MaxGrantTTL, MaxGrantTTL)
+		}
+		p.MaxGrantTTL = d
+	}
+	if a := raw.Audit; a != nil {
+		if a.File == "" || !filepath.IsAbs(a.File) {
+			return nil, fmt.Errorf(`"audit": "file" must be an absolute path, got %q`, a.File)
+		}
+		p.Audit = AuditPolicy{File: a.File, Required: a.Required, AppendOnly: a.AppendOnly}
+	}
+	for i, h := range raw.Hosts {
+		if strings.TrimSpace(h.Host) == "" {
+			return nil, fmt.Errorf(`hosts[%d]: "host" is required`, i)
+		}
+		p.Hosts = append(p.Hosts, HostEntry{Host: strings.TrimSpace(h.Host), TLSThumbprint: strings.TrimSpace(h.TLSThumbprint)})
+	}
 	seen := map[string]bool{}
 	for i, k := range raw.TrustedKeys {
 		if strings.TrimSpace(k.Name) == "" {

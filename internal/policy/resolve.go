@@ -20,7 +20,7 @@ func (e *CeilingError) Error() string {
 }
 
 // ResolveMode turns the requested mode word into the effective mode. An
-// empty request gets the default, lowered to the ceiling if need be, so a
+// empty request gets the policy's default_mode (standard without one), lowered to the ceiling if need be, so a
 // restricted policy needs no extra configuration. An explicit request above
 // the ceiling is an error rather than a silent downgrade: the user should
 // know their configuration does not hold.
@@ -29,7 +29,11 @@ func ResolveMode(requested, source string, p *Policy) (Mode, error) {
 		p = NoPolicy()
 	}
 	if strings.TrimSpace(requested) == "" {
-		return min(DefaultMode, p.MaxMode), nil
+		def := p.DefaultMode
+		if !def.Valid() {
+			def = DefaultMode
+		}
+		return min(def, p.MaxMode), nil
 	}
 	m, err := ParseMode(requested)
 	if err != nil {

@@ -40,8 +40,9 @@ resource "ceso_vm" "src" {
 func backupRes(extra string) string {
 	return fmt.Sprintf(`
 resource "ceso_backup" "b" {
-  vm          = ceso_vm.src.id
-  destination = %q
+  vm                = ceso_vm.src.id
+  destination       = %q
+  retain_on_destroy = false # the leak checks expect destroy to remove the backup
   %s
 }
 `, backupDest, extra)

@@ -71,7 +71,7 @@ func (m *backupModel) imported(ctx context.Context, man *backup.Manifest, diags 
 	m.Keep = types.Int64Value(int64(o.Keep))
 	m.Verify = types.BoolValue(o.Verify)
 	m.AllowExistingSnapshots = types.BoolValue(o.AllowExistingSnapshots)
-	m.RetainOnDestroy = types.BoolValue(false)
+	m.RetainOnDestroy = types.BoolValue(true) // the default: an imported backup is never deleted by accident
 	m.Triggers = types.MapNull(types.StringType)
 	if len(o.Triggers) > 0 {
 		t, d := types.MapValueFrom(ctx, types.StringType, o.Triggers)

@@ -127,8 +127,9 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "Re-read the copies from the datastore before the backup counts as complete: every file present, each disk descriptor parsed and its capacity compared with the source disk's, the configuration files' sizes compared with the source's, SHA-256 checksums of every small file recorded in the manifest. Default `true`."},
 			"allow_existing_snapshots": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false), PlanModifiers: replaceB,
 				MarkdownDescription: "Back up a VM that has snapshots of its own: its disks are copied as they are now, the snapshot chain consolidated into the copy; the snapshots themselves are not kept. Without it such a VM is refused."},
-			"retain_on_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "Keep the backup's folder when the resource is destroyed or replaced (then only `keep` removes it). Without it, destroying the resource deletes the backup, a destructive action that needs an elevation in standard mode."},
+			"retain_on_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "Keep the backup's folder when the resource is destroyed or replaced (default `true`): a replacement (a new `triggers` value) then never deletes the last complete backup before its successor is complete, and `keep` prunes old backups only after a new one succeeded. " +
+					"Set `false` to delete the folder on destroy, a destructive action that needs an elevation in standard mode; a replacement then deletes the old backup first unless the resource has `lifecycle { create_before_destroy = true }`."},
 
 			"vm_name":       readOnlyString("Name of the VM when it was backed up (the folder under `destination`)."),
 			"time":          readOnlyString("When the backup started (RFC 3339, UTC)."),
@@ -177,10 +178,17 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	object := state.VMName.ValueString()
 	if req.Plan.Raw.IsNull() {
-		r.data.guardPlan(req, resp, backupType, object, deleteAction)
+		r.data.guardPlan(req, resp, backupType, object, state.ID.ValueString(), deleteAction)
 		return
 	}
-	newBackup := req.State.Raw.IsNull() || len(resp.RequiresReplace) > 0
+	// ModifyPlan does not see RequiresReplace set by attribute plan
+	// modifiers, so the replacing attributes are compared here.
+	reasons := []string(nil)
+	if !req.State.Raw.IsNull() {
+		reasons = backupReplaceReasons(&state, &plan)
+	}
+	replaced := len(reasons) > 0
+	newBackup := req.State.Raw.IsNull() || replaced
 	// The VM must exist for a new backup; an existing backup outlives its VM.
 	if newBackup && r.data != nil && r.data.client != nil && known(plan.VM) {
 		name, err := r.data.backups(&resp.Diagnostics, r.version).VMName(ctx, plan.VM.ValueString())
@@ -190,15 +198,39 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		}
 		object = name
 	}
+	// A destination typo fails the plan, like a VM's datastore, not the apply.
+	if newBackup && r.data != nil && r.data.client != nil && known(plan.Destination) {
+		if err := r.data.backups(&resp.Diagnostics, r.version).CheckDestination(ctx, plan.VM.ValueString(), plan.Destination.ValueString()); err != nil {
+			addBackupError(&resp.Diagnostics, "Invalid Destination", err)
+			return
+		}
+	}
 	switch {
 	case req.State.Raw.IsNull():
-		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, Action: policy.ActionCreate})
-	case len(resp.RequiresReplace) > 0: // a new backup, and the old one goes unless retained
-		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, Action: deleteAction})
-		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, Action: policy.ActionCreate})
+		r.data.warnIfRefused(&resp.Diagnostics, backupCreateOp(object, &plan))
+	case replaced: // a new backup, and the old one goes unless retained
+		if !state.RetainOnDestroy.ValueBool() {
+			resp.Diagnostics.AddWarning("Old Backup Deleted Before The New One Exists",
+				fmt.Sprintf("Changing %s makes a new backup. With retain_on_destroy = false, Terraform deletes the old backup (%s) first, so until the new one is complete there is none. "+
+					"Set retain_on_destroy = true (the default; keep then prunes old backups only after a new one succeeded), or add lifecycle { create_before_destroy = true }.",
+					strings.Join(reasons, ", "), state.Path.ValueString()))
+		}
+		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: backupType, Object: object, ID: state.ID.ValueString(), Action: deleteAction})
+		r.data.warnIfRefused(&resp.Diagnostics, backupCreateOp(object, &plan))
 	default:
-		r.data.guardPlan(req, resp, backupType, object, deleteAction)
+		r.data.guardPlan(req, resp, backupType, object, state.ID.ValueString(), deleteAction)
 	}
+}
+
+// backupCreateOp is a new backup as the plan sees it: with retention, it
+// may prune older backups (backup_prune), which the apply decides on what
+// it finds then.
+func backupCreateOp(object string, plan *backupModel) guard.Op {
+	op := guard.Op{ResourceType: backupType, Object: object, ID: plan.VM.ValueString(), Action: policy.ActionCreate}
+	if plan.Keep.ValueInt64() > 0 {
+		op.Effects = []policy.Action{policy.ActionBackupPrune}
+	}
+	return op
 }
 
 func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -221,8 +253,14 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 		addBackupError(&resp.Diagnostics, "Cannot Find VM", err)
 		return
 	}
+	// Retention removes older backups: that is decided on its own, before
+	// the backup starts, whatever the create itself is allowed.
+	spec.ConfirmPrune = func(ctx context.Context, dirs []string) error {
+		return r.data.guard.Check(ctx, guard.Op{ResourceType: backupType, Object: name, ID: spec.VM, Action: policy.ActionBackupPrune,
+			Details: map[string]any{"prunes": dirs, "keep": spec.Keep}})
+	}
 	var res *backup.Result
-	op := guard.Op{ResourceType: backupType, Object: name, Action: policy.ActionCreate, Details: map[string]any{
+	op := guard.Op{ResourceType: backupType, Object: name, ID: spec.VM, Action: policy.ActionCreate, Details: map[string]any{
 		"vm_uuid": spec.VM, "destination": spec.Destination, "disk_format": spec.DiskFormat, "keep": spec.Keep, "quiesce": spec.Quiesce}}
 	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Backup Failed", func(ctx context.Context) error {
 		var err error
@@ -313,7 +351,7 @@ func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 	details := map[string]any{"backup_id": state.ID.ValueString(), "path": state.Path.ValueString()}
 	if state.RetainOnDestroy.ValueBool() {
-		op := guard.Op{ResourceType: backupType, Object: state.VMName.ValueString(), Action: policy.ActionDiscard, Details: details}
+		op := guard.Op{ResourceType: backupType, Object: state.VMName.ValueString(), ID: state.ID.ValueString(), Action: policy.ActionDiscard, Details: details}
 		if r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Forget Backup", func(context.Context) error { return nil }) {
 			tflog.Info(ctx, "backup retained on destroy", map[string]any{"path": state.Path.ValueString()})
 		}
@@ -327,7 +365,7 @@ func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	op := guard.Op{ResourceType: backupType, Object: state.VMName.ValueString(), Action: policy.ActionBackupDelete, Details: details}
+	op := guard.Op{ResourceType: backupType, Object: state.VMName.ValueString(), ID: state.ID.ValueString(), Action: policy.ActionBackupDelete, Details: details}
 	r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Delete Backup", func(ctx context.Context) error {
 		return api.Delete(ctx, state.Path.ValueString())
 	})

@@ -253,6 +253,7 @@ resource "ceso_backup" "once" {
   destination = %q
   disk_format = "thick"
   verify      = false
+  retain_on_destroy = false
 }
 `, backupDest)
 	resource.ParallelTest(t, resource.TestCase{
@@ -311,8 +312,9 @@ func TestAccBackup_deleteIsDestructive(t *testing.T) {
 	vmCfg := h.ProviderConfig(unrestricted) + backupVM("app-01")
 	bk := fmt.Sprintf(`
 resource "ceso_backup" "b" {
-  vm          = ceso_vm.src.id
-  destination = %q
+  vm                = ceso_vm.src.id
+  destination       = %q
+  retain_on_destroy = false
 }
 `, backupDest)
 	resource.ParallelTest(t, resource.TestCase{

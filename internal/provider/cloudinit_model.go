@@ -292,9 +292,10 @@ func cloudinitSchema() schema.Schema {
 			"instance_id": schema.StringAttribute{
 				Optional: true,
 				Computed: true,
-				MarkdownDescription: "cloud-init instance ID. Defaults to `ceso-` and the first 16 hex digits of the SHA-256 of the " +
-					"rendered documents, so any change of content makes cloud-init treat the next boot as a new instance " +
-					"and run its per-instance modules again (including host key generation). Set it to keep it fixed.",
+				MarkdownDescription: "cloud-init instance ID. Default: `ceso-` and the first 16 hex digits of the SHA-256 of the first rendered documents; " +
+					"the resource keeps that ID when the content changes later, so a VM updated in place (`cloudinit_update = \"in_place\"`) is not taken for a new instance " +
+					"(which would re-run the per-instance modules and regenerate its SSH host keys). To have cloud-init run as for a new instance, set a new value here. " +
+					"The data source, which has no prior state, derives the ID from the content every time.",
 			},
 			"users": schema.ListNestedAttribute{
 				Optional:            true,

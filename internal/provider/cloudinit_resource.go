@@ -62,7 +62,7 @@ func (r *cloudinitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		if req.Plan.Raw.IsNull() {
 			src = cloudinitOp(ctx, req.State, "")
 		}
-		r.data.guardPlan(req, resp, src.ResourceType, src.Object, policy.ActionDiscard)
+		r.data.guardPlan(req, resp, src.ResourceType, src.Object, "", policy.ActionDiscard)
 	}()
 	if req.Plan.Raw.IsNull() || !req.Config.Raw.IsFullyKnown() {
 		return // destroy, or inputs known only at apply
@@ -77,6 +77,7 @@ func (r *cloudinitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	plan.keepInstanceID(plan.InstanceID, prior)
 	resp.Diagnostics.Append(plan.render(ctx, prior)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -116,10 +117,16 @@ func (r *cloudinitResource) Read(ctx context.Context, req resource.ReadRequest, 
 }
 
 func (r *cloudinitResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan cloudinitModel
+	var plan, prior cloudinitModel
+	var configured types.String
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("instance_id"), &configured)...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if plan.InstanceID.IsUnknown() { // not rendered at plan time (inputs known only now)
+		plan.keepInstanceID(configured, &prior)
 	}
 	if r.renderGuarded(ctx, &plan, cloudinitOp(ctx, req.Plan, policy.ActionUpdate), &resp.Diagnostics) {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)

@@ -141,7 +141,7 @@ func (r *datastoreFileResource) ModifyPlan(ctx context.Context, req resource.Mod
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	}
 	if req.Plan.Raw.IsNull() {
-		r.data.guardPlan(req, resp, datastoreFileType, state.Path.ValueString(), policy.ActionFileDelete)
+		r.data.guardPlan(req, resp, datastoreFileType, state.Path.ValueString(), state.ID.ValueString(), policy.ActionFileDelete)
 		return
 	}
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -155,10 +155,10 @@ func (r *datastoreFileResource) ModifyPlan(ctx context.Context, req resource.Mod
 	case req.State.Raw.IsNull():
 		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: datastoreFileType, Object: object, Action: policy.ActionFileUpload})
 	case replace:
-		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: datastoreFileType, Object: state.Path.ValueString(), Action: policy.ActionFileDelete})
+		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: datastoreFileType, Object: state.Path.ValueString(), ID: state.ID.ValueString(), Action: policy.ActionFileDelete})
 		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: datastoreFileType, Object: object, Action: policy.ActionFileUpload})
 	default:
-		r.data.guardPlan(req, resp, datastoreFileType, object, policy.ActionFileDelete)
+		r.data.guardPlan(req, resp, datastoreFileType, object, state.ID.ValueString(), policy.ActionFileDelete)
 		return
 	}
 	if r.data == nil || r.data.client == nil || cfg.Source.IsUnknown() || cfg.Path.IsUnknown() || cfg.Datacenter.IsUnknown() {
@@ -246,7 +246,7 @@ func (r *datastoreFileResource) Update(ctx context.Context, req resource.UpdateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	op := guard.Op{ResourceType: datastoreFileType, Object: plan.Path.ValueString(), Action: policy.ActionUpdate, Details: map[string]any{"adopted": true}}
+	op := guard.Op{ResourceType: datastoreFileType, Object: plan.Path.ValueString(), ID: state.ID.ValueString(), Action: policy.ActionUpdate, Details: map[string]any{"adopted": true}}
 	if !r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Update File", func(context.Context) error { return nil }) {
 		return
 	}
@@ -266,7 +266,7 @@ func (r *datastoreFileResource) Delete(ctx context.Context, req resource.DeleteR
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	op := guard.Op{ResourceType: datastoreFileType, Object: state.Path.ValueString(), Action: policy.ActionFileDelete,
+	op := guard.Op{ResourceType: datastoreFileType, Object: state.Path.ValueString(), ID: state.ID.ValueString(), Action: policy.ActionFileDelete,
 		Details: map[string]any{"size": state.Size.ValueInt64()}}
 	r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Delete File", func(ctx context.Context) error {
 		return api.Delete(ctx, state.Path.ValueString(), state.spec(r.data.datacenter).Datacenter)

@@ -43,15 +43,22 @@ func (d *providerData) warnIfRefused(diags *diag.Diagnostics, op guard.Op) {
 	if dec.Allowed {
 		return
 	}
+	if errors.Is(dec.GrantErr, policy.ErrGrantNotInPlan) {
+		// The grant approves another plan: stop this one before anything
+		// is applied, rather than letting its approved parts run.
+		diags.AddError(dec.Summary(), dec.Reason)
+		return
+	}
 	diags.AddWarning("Apply Will Refuse This Change", dec.Summary()+": "+dec.Reason)
 }
 
 // guardPlan is the ModifyPlan step every resource shares: work out the action
 // and warn if the guard will refuse it. object names what a grant's scope is
-// matched against (a VM name).
-func (d *providerData) guardPlan(req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, resourceType, object string, deleteAction policy.Action) {
+// matched against (a VM name); id is the object's identity, which a
+// plan-bound grant lists (empty for a new object: object stands for it).
+func (d *providerData) guardPlan(req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, resourceType, object, id string, deleteAction policy.Action) {
 	if action, ok := plannedAction(req, resp, deleteAction, false); ok {
-		d.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: resourceType, Object: object, Action: action})
+		d.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: resourceType, Object: object, ID: id, Action: action})
 	}
 }
 

@@ -71,7 +71,7 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	}
 	if req.Plan.Raw.IsNull() {
-		r.data.guardPlan(req, resp, imageType, state.Name.ValueString(), policy.ActionImageDelete)
+		r.data.guardPlan(req, resp, imageType, state.Name.ValueString(), state.ID.ValueString(), policy.ActionImageDelete)
 		return
 	}
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -84,10 +84,10 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	case req.State.Raw.IsNull():
 		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: imageType, Object: object, Action: policy.ActionImageImport})
 	case replace:
-		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: imageType, Object: state.Name.ValueString(), Action: policy.ActionImageDelete})
+		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: imageType, Object: state.Name.ValueString(), ID: state.ID.ValueString(), Action: policy.ActionImageDelete})
 		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: imageType, Object: object, Action: policy.ActionImageImport})
 	default:
-		r.data.guardPlan(req, resp, imageType, object, policy.ActionImageDelete)
+		r.data.guardPlan(req, resp, imageType, object, state.ID.ValueString(), policy.ActionImageDelete)
 		return
 	}
 	// The configuration, not the plan: an unset datastore or folder is
@@ -121,6 +121,12 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	// Removing the leftover of an interrupted import of this name destroys
+	// a VM this state did not create: decided on its own, as adopt_existing.
+	api.ConfirmRemove = func(ctx context.Context, uuid, path string) error {
+		return r.data.guard.Check(ctx, guard.Op{ResourceType: imageType, Object: spec.Name, ID: uuid, Action: policy.ActionAdoptExisting,
+			Details: map[string]any{"existing_uuid": uuid, "path": path, "effect": "remove an interrupted import"}})
+	}
 	var img *image.Image
 	var fieldErr error
 	op := guard.Op{ResourceType: imageType, Object: spec.Name, Action: policy.ActionImageImport, Details: map[string]any{
@@ -189,7 +195,8 @@ func (r *imageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	uuid := state.UUID.ValueString()
 	flip := !plan.Template.Equal(state.Template)
 	var img *image.Image
-	op := guard.Op{ResourceType: imageType, Object: plan.Name.ValueString(), Action: policy.ActionUpdate,
+	op := guard.Op{ResourceType: imageType, Object: plan.Name.ValueString(), ID: uuid, StateName: state.Name.ValueString(),
+		Current: currentImageName(api, uuid), Action: policy.ActionUpdate,
 		Details: map[string]any{"uuid": uuid, "template": plan.Template.ValueBool(), "adopted": state.Source.IsNull()}}
 	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Update Image", func(ctx context.Context) error {
 		var err error
@@ -225,7 +232,8 @@ func (r *imageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	op := guard.Op{ResourceType: imageType, Object: state.Name.ValueString(), Action: policy.ActionImageDelete,
+	op := guard.Op{ResourceType: imageType, Object: state.Name.ValueString(), ID: state.UUID.ValueString(), StateName: state.Name.ValueString(),
+		Current: currentImageName(api, state.UUID.ValueString()), Action: policy.ActionImageDelete,
 		Details: map[string]any{"uuid": state.UUID.ValueString(), "path": state.Path.ValueString()}}
 	r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Delete Image", func(ctx context.Context) error {
 		return api.Delete(ctx, state.UUID.ValueString())
@@ -245,4 +253,19 @@ func (r *imageResource) ImportState(ctx context.Context, req resource.ImportStat
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), img.UUID)...)
+}
+
+// currentImageName looks the image up by UUID inside a guarded call, so the
+// guard decides on its name on the host ("" when it is gone).
+func currentImageName(api *image.Manager, uuid string) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		img, err := api.Read(ctx, uuid)
+		if image.IsNotFound(err) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return img.Name, nil
+	}
 }

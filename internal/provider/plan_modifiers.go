@@ -2,36 +2,39 @@ package provider
 
 import (
 	"context"
+	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// keepPrior is UseStateForUnknown for attributes inside list blocks: it
-// carries the prior value over only when there is one. The framework's
-// modifier copies a null prior value too, which for a newly added list
-// element turns "known after apply" into null and then fails the apply.
-type keepPrior struct{}
+// keepWhenUnchanged is UseStateForUnknown for a computed attribute that
+// changes only with the named root string attributes (a VM's inventory
+// path with its name and folder): the prior value is kept unless the
+// configuration sets one of them to another value or to one not known yet.
+// The configuration is compared, not the plan: other attributes' plan
+// modifiers may not have run yet, and an attribute the configuration leaves
+// unset keeps its prior value (UseStateForUnknown).
+type keepWhenUnchanged []string
 
-func (keepPrior) Description(context.Context) string {
-	return "Keeps the prior value when the configuration does not set one."
+func (k keepWhenUnchanged) Description(context.Context) string {
+	return "Keeps the prior value unless " + strings.Join(k, " or ") + " changes."
 }
 
-func (k keepPrior) MarkdownDescription(ctx context.Context) string { return k.Description(ctx) }
+func (k keepWhenUnchanged) MarkdownDescription(ctx context.Context) string { return k.Description(ctx) }
 
-func (keepPrior) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if !req.StateValue.IsNull() && resp.PlanValue.IsUnknown() && !req.ConfigValue.IsUnknown() {
-		resp.PlanValue = req.StateValue
+func (k keepWhenUnchanged) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.StateValue.IsNull() || !resp.PlanValue.IsUnknown() {
+		return
 	}
-}
-
-func (keepPrior) PlanModifyInt64(_ context.Context, req planmodifier.Int64Request, resp *planmodifier.Int64Response) {
-	if !req.StateValue.IsNull() && resp.PlanValue.IsUnknown() && !req.ConfigValue.IsUnknown() {
-		resp.PlanValue = req.StateValue
+	for _, name := range k {
+		var configured, prior types.String
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &configured)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root(name), &prior)...)
+		if resp.Diagnostics.HasError() || configured.IsUnknown() || !configured.IsNull() && !configured.Equal(prior) {
+			return
+		}
 	}
-}
-
-func (keepPrior) PlanModifyBool(_ context.Context, req planmodifier.BoolRequest, resp *planmodifier.BoolResponse) {
-	if !req.StateValue.IsNull() && resp.PlanValue.IsUnknown() && !req.ConfigValue.IsUnknown() {
-		resp.PlanValue = req.StateValue
-	}
+	resp.PlanValue = req.StateValue
 }

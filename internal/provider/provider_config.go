@@ -19,6 +19,7 @@ import (
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/guard"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/vm"
 )
 
@@ -101,13 +102,41 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 		return nil, diags
 	}
 
-	if err := ec.Validate(); err != nil && ec.Host != "" {
-		addConfigErrors(&diags, err)
-		return nil, diags
-	}
 	g := newGuard(&diags, cfg, ec.Password)
 	if diags.HasError() {
 		return nil, diags
+	}
+	if h, env := cfg.Host.ValueString(), os.Getenv("CESO_HOST"); h != "" && env != "" && !strings.EqualFold(h, env) {
+		// The environment outranks HCL (an administrator or CI runner sets
+		// it; an agent edits .tf files), and silently picking either would
+		// surprise one of them. Audited like any refused host.
+		detail := fmt.Sprintf("The provider block names host %q and CESO_HOST names %q. Remove host from the provider block to use CESO_HOST, or unset CESO_HOST.", h, env)
+		_ = g.RefuseConfig("host", "Host Differs From CESO_HOST", detail)
+		_ = g.Close(ctx)
+		diags.AddAttributeError(path.Root("host"), "Host Differs From CESO_HOST", detail)
+		return nil, diags
+	}
+	if err := ec.Validate(); err != nil && ec.Host != "" {
+		// Audited: a refused host (plain http to a remote name) is an
+		// attempt the administrator wants to see.
+		_ = g.RefuseConfig("", "Invalid Provider Configuration", err.Error())
+		_ = g.Close(ctx)
+		addConfigErrors(&diags, err)
+		return nil, diags
+	}
+	if ec.Host != "" {
+		// Before any connection: a host the system policy does not list
+		// never receives the credentials, not even during a plan.
+		if err := ec.ApplyHostPolicy(hostPolicy(g.Policy())); err != nil {
+			fe, _ := esxi.AsFieldError(err)
+			if fe == nil {
+				fe = &esxi.FieldError{Field: "host", Summary: "Host Refused", Detail: err.Error()}
+			}
+			_ = g.RefuseConfig(fe.Field, fe.Summary, fe.Detail)
+			diags.AddAttributeError(attrPath(fe.Field), fe.Summary, fe.Detail)
+			_ = g.Close(ctx)
+			return nil, diags
+		}
 	}
 	data := &providerData{datacenter: ec.Datacenter, guard: g}
 	live.Lock()
@@ -145,6 +174,16 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 	if f.FreeLicence {
 		diags.AddWarning("Free ESXi Licence", esxi.FreeLicenceMessage)
 	}
+	if err := g.SetHost(hostIdentities(f.InstanceUUID, ec.Host)...); err != nil {
+		var ce *guard.ConfigError
+		if errors.As(err, &ce) {
+			diags.AddAttributeError(attrPath(ce.Attribute), ce.Summary, ce.Detail)
+		} else {
+			diags.AddError("Elevation Grant For Another Host", err.Error())
+		}
+		client.Close(ctx)
+		return nil, diags
+	}
 	connected.Store(client)
 	data.client = client
 	data.vms = vm.New(client)
@@ -165,6 +204,15 @@ func newGuard(diags *diag.Diagnostics, cfg providerModel, password string) *guar
 			Interval: parseDurationAttr(diags, cfg.Metrics.PushInterval.ValueString(), path.Root("metrics").AtName("push_interval"))}
 	}
 	g, err := guard.New(gc)
+	if err == nil {
+		for _, w := range g.Warnings() {
+			if w.Attribute != "" {
+				diags.AddAttributeWarning(attrPath(w.Attribute), w.Summary, w.Detail)
+			} else {
+				diags.AddWarning(w.Summary, w.Detail)
+			}
+		}
+	}
 	if err != nil {
 		var ce *guard.ConfigError
 		switch {
@@ -178,6 +226,25 @@ func newGuard(diags *diag.Diagnostics, cfg providerModel, password string) *guar
 		return nil
 	}
 	return g
+}
+
+// hostPolicy is the system policy's word on hosts, in esxi's terms.
+func hostPolicy(p *policy.Policy) esxi.HostPolicy {
+	hp := esxi.HostPolicy{AllowInsecure: p.AllowInsecure, Source: p.Source()}
+	for _, h := range p.Hosts {
+		hp.Allowed = append(hp.Allowed, esxi.AllowedHost{Host: h.Host, Thumbprint: h.TLSThumbprint})
+	}
+	return hp
+}
+
+// hostIdentities are the names a grant may give the connected host: its
+// instance UUID, its name, and name:port.
+func hostIdentities(instanceUUID, host string) []string {
+	ids := []string{instanceUUID}
+	if u, err := esxi.ParseHost(host); err == nil {
+		ids = append(ids, u.Hostname(), u.Host)
+	}
+	return ids
 }
 
 // addConfigErrors attaches each error to the attribute it names.

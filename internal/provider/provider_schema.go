@@ -48,16 +48,19 @@ func providerSchema() schema.Schema {
 			"behind one safety chokepoint (modes, signed elevation, a tamper-evident audit file, Pushgateway metrics).",
 		Attributes: map[string]schema.Attribute{
 			"host": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "ESXi host or vCenter: a name, an address, `host:port` or a URL such as `https://esxi01.example.com/sdk`. Env: `CESO_HOST`. " +
-					"Configurations that only render `ceso_cloudinit` payloads may leave it unset."},
+				MarkdownDescription: "ESXi host or vCenter: a name, an address, `host:port` or a URL such as `https://esxi01.example.com/sdk`. Env: `CESO_HOST` " +
+					"(setting both to different hosts is an error). Plain `http://` is refused except on loopback. When the system policy lists `hosts`, " +
+					"any other host is refused before a credential is sent. Configurations that only render `ceso_cloudinit` payloads may leave it unset."},
 			"username": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "User to log in as. Env: `CESO_USERNAME`."},
 			"password": schema.StringAttribute{Optional: true, Sensitive: true,
 				MarkdownDescription: "Password of `username`. Env: `CESO_PASSWORD`. A rejected login is never retried, so a wrong password cannot lock the account."},
 			"insecure": schema.BoolAttribute{Optional: true,
-				MarkdownDescription: "Skip TLS certificate verification. Default `false`: certificates are verified; prefer `tls_thumbprint` for self-signed hosts. Env: `CESO_INSECURE`."},
+				MarkdownDescription: "Skip TLS certificate verification. Default `false`: certificates are verified; prefer `tls_thumbprint` for self-signed hosts. " +
+					"Refused when the system policy sets `allow_insecure = false`; a thumbprint the policy lists for the host is checked even when this is `true`. Env: `CESO_INSECURE`."},
 			"tls_thumbprint": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Pin the host certificate by its SHA-256 (or SHA-1) fingerprint, hex with or without colons. A self-signed host is then trusted only if it presents exactly this certificate. Env: `CESO_TLS_THUMBPRINT`."},
+				MarkdownDescription: "Pin the host certificate by its SHA-256 (or SHA-1) fingerprint, hex with or without colons: the host is then trusted only if it presents exactly this certificate. " +
+					"A thumbprint the system policy lists for the host replaces it. Env: `CESO_TLS_THUMBPRINT`."},
 			"datacenter": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Default datacenter on vCenter; ignored on a standalone host. Env: `CESO_DATACENTER`."},
 			"api_timeout": schema.StringAttribute{Optional: true, Validators: durationValidators(),
@@ -65,11 +68,14 @@ func providerSchema() schema.Schema {
 			"mode": schema.StringAttribute{Optional: true,
 				Validators: []validator.String{stringvalidator.OneOf("restricted", "standard", "unrestricted")},
 				MarkdownDescription: "Safety mode: `restricted` (read and plan only; every change is refused at apply), `standard` (default: create and update; " +
-					"destructive actions need an elevation) or `unrestricted`. A system policy file can cap it. Env: `CESO_MODE`."},
+					"destructive actions need an elevation) or `unrestricted`. The system policy's `max_mode` caps it and its `default_mode` applies when none is set. " +
+					"When this and `CESO_MODE` are both set, the lower one applies. Env: `CESO_MODE`."},
 			"elevation": schema.StringAttribute{Optional: true, Sensitive: true,
-				MarkdownDescription: "A signed, time-limited elevation grant issued by an approver (`terraform-provider-ceso grant issue`). Env: `CESO_ELEVATION`."},
+				MarkdownDescription: "A signed, time-limited elevation grant issued by an approver (`terraform-provider-ceso grant issue`) for this host, possibly for one apply " +
+					"(`--once`) or for the changes of one reviewed plan (`--plan`). Only keys of the system policy are trusted. Env: `CESO_ELEVATION`."},
 			"audit_file": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Path of the JSON Lines audit file (append-only, mode 0600, hash-chained). Env: `CESO_AUDIT_FILE`."},
+				MarkdownDescription: "Path of the JSON Lines audit file (mode 0600, hash-chained). Env: `CESO_AUDIT_FILE`, which wins when both are set. " +
+					"The system policy's `audit.file` wins over both (they are ignored with a warning)."},
 		},
 		Blocks: map[string]schema.Block{
 			"pool": schema.SingleNestedBlock{

@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -47,6 +48,54 @@ resource "ceso_vm" "adopted" {
 				},
 			},
 			{Config: cfg, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+		},
+		CheckDestroy: vmGone(h, "ha-host_VM0"),
+	})
+}
+
+// An imported VM (no ceso marker) is replaced under its own name: the
+// plan-time name check must not take the VM being replaced for another.
+func TestAccVM_replaceImported(t *testing.T) {
+	h := acctest.StartHost(t, simhost.Options{VMs: 1})
+	cfg := func(extra string) string {
+		return h.ProviderConfig(unrestricted) + fmt.Sprintf(`
+import {
+  to = ceso_vm.adopted
+  id = "ha-host_VM0"
+}
+resource "ceso_vm" "adopted" {
+  name        = "ha-host_VM0"
+  power_state = "off"
+  %s
+}
+`, extra)
+	}
+	var before string
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(""),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.HostCheck(func() error {
+					before = h.VM(context.Background(), "ha-host_VM0").Self.Value
+					return nil
+				})},
+			},
+			{
+				Config: cfg(`firmware = "efi"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ceso_vm.adopted", plancheck.ResourceActionDestroyBeforeCreate)}},
+				ConfigStateChecks: []statecheck.StateCheck{acctest.HostCheck(func() error {
+					v := h.VM(context.Background(), "ha-host_VM0")
+					if v.Self.Value == before || v.Config.Firmware != "efi" {
+						return fmt.Errorf("want a new efi VM named ha-host_VM0, the host has %s (was %s) with firmware %s", v.Self.Value, before, v.Config.Firmware)
+					}
+					return nil
+				})},
+			},
+			{Config: cfg(`firmware = "efi"`), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+			{ResourceName: "ceso_vm.adopted", ImportState: true, ImportStateVerify: true, ImportStateVerifyIgnore: vmImportIgnore},
 		},
 		CheckDestroy: vmGone(h, "ha-host_VM0"),
 	})

@@ -2,8 +2,8 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -71,6 +71,7 @@ type vmDiskModel struct {
 	SizeGB       types.Int64  `tfsdk:"size_gb"`
 	Provisioning types.String `tfsdk:"provisioning"`
 	Controller   types.String `tfsdk:"controller_type"`
+	BusNumber    types.Int64  `tfsdk:"bus_number"`
 	UnitNumber   types.Int64  `tfsdk:"unit_number"`
 	Datastore    types.String `tfsdk:"datastore"`
 	KeepOnRemove types.Bool   `tfsdk:"keep_on_remove"`
@@ -92,13 +93,24 @@ func known(v interface {
 	return !v.IsNull() && !v.IsUnknown()
 }
 
-// stringMap reads a map attribute ("" when null or unknown).
-func stringMap(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[string]string {
+// stringMap reads a map attribute (nil when null or unknown). Elements
+// not known yet are left out, so validation can check the known ones; at
+// apply every element is known.
+func stringMap(_ context.Context, m types.Map, diags *diag.Diagnostics) map[string]string {
 	if !known(m) {
 		return nil
 	}
 	out := map[string]string{}
-	diags.Append(m.ElementsAs(ctx, &out, false)...)
+	for k, v := range m.Elements() {
+		s, ok := v.(types.String)
+		if !ok {
+			diags.AddError("Unexpected Map Element", fmt.Sprintf("Element %q is a %T, not a string. This is a bug in the provider; please report it.", k, v))
+			continue
+		}
+		if known(s) {
+			out[k] = s.ValueString()
+		}
+	}
 	return out
 }
 
@@ -126,27 +138,7 @@ func (m *vmModel) spec(ctx context.Context, diags *diag.Diagnostics) vm.Spec {
 	if known(m.CDROM) {
 		s.CDROM = &vm.CDROM{ISO: m.CDROM.ValueString()}
 	}
-	// No blocks means "leave the disks as they are" (a block list is never
-	// null in Terraform, so an empty one cannot mean "no disks").
-	if len(m.Disks) > 0 {
-		s.Disks = make([]vm.Disk, 0, len(m.Disks))
-		for _, d := range m.Disks {
-			unit := int32(-1)
-			if known(d.UnitNumber) {
-				unit = toInt32(d.UnitNumber.ValueInt64())
-			}
-			s.Disks = append(s.Disks, vm.Disk{SizeGiB: d.SizeGB.ValueInt64(), Provisioning: d.Provisioning.ValueString(),
-				Controller: d.Controller.ValueString(), UnitNumber: unit, Datastore: d.Datastore.ValueString(),
-				KeepOnRemove: d.KeepOnRemove.ValueBool()})
-		}
-	}
-	if len(m.NICs) > 0 {
-		s.NICs = make([]vm.NIC, 0, len(m.NICs))
-		for _, n := range m.NICs {
-			s.NICs = append(s.NICs, vm.NIC{Network: n.Network.ValueString(), AdapterType: n.AdapterType.ValueString(),
-				MAC: n.MACAddress.ValueString()})
-		}
-	}
+	s.Disks, s.NICs = m.diskSpecs(), m.nicSpecs()
 	if d := parseDurationAttr(diags, m.WaitForIP.ValueString(), path.Root("wait_for_ip")); d > 0 {
 		s.WaitForIP = d
 	}
@@ -165,29 +157,8 @@ func toInt32(v int64) int32 {
 	return int32(v)
 }
 
-// planSpec is spec for a planned value: MAC addresses the host generated
-// (carried over from state) are not static addresses the user asked for, so
-// they are dropped instead of being written back as static.
-func (m *vmModel) planSpec(ctx context.Context, diags *diag.Diagnostics) vm.Spec {
-	s := m.spec(ctx, diags)
-	for i := range s.NICs {
-		if !isStaticMAC(s.NICs[i].MAC) {
-			s.NICs[i].MAC = ""
-		}
-	}
-	return s
-}
-
-// isStaticMAC reports whether mac is in VMware's range for manual addresses
-// (00:50:56:00:00:00 to 00:50:56:3f:ff:ff); generated ones are outside it.
-func isStaticMAC(mac string) bool {
-	mac = strings.ToLower(mac)
-	if len(mac) != 17 || !strings.HasPrefix(mac, "00:50:56:") {
-		return false
-	}
-	b, err := strconv.ParseUint(mac[9:11], 16, 8)
-	return err == nil && b < 0x40
-}
+// sameMAC compares MAC addresses whatever their case.
+func sameMAC(a, b string) bool { return strings.EqualFold(a, b) }
 
 // options are the policy decisions the configuration makes for a write.
 func (m *vmModel) options(diags *diag.Diagnostics) vm.Options {
@@ -197,10 +168,12 @@ func (m *vmModel) options(diags *diag.Diagnostics) vm.Options {
 }
 
 // fill sets the model from what was read. Lists the configuration manages
-// (disks, NICs) are filled only when manageLists is true: a VM created from
-// a template without disk blocks keeps the template's disks without the
-// plan wanting to remove them.
-func (m *vmModel) fill(ctx context.Context, st *vm.VMState, manageDisks, manageNICs bool, diags *diag.Diagnostics) {
+// (disks, NICs) are filled only when manage* is true: a VM created from a
+// template without disk blocks keeps the template's disks without the plan
+// wanting to remove them. Each block keeps its place and is filled from the
+// device it names (see disksFromHost); appendExtra (a refresh) adds the
+// devices no block names, so the next plan shows them as drift.
+func (m *vmModel) fill(ctx context.Context, st *vm.VMState, manageDisks, manageNICs, appendExtra bool, diags *diag.Diagnostics) {
 	m.ID, m.UUID, m.BIOSUUID, m.MOID = types.StringValue(st.UUID), types.StringValue(st.UUID), types.StringValue(st.BIOSUUID), types.StringValue(st.MOID)
 	m.Name, m.Path = types.StringValue(st.Name), types.StringValue(st.Path)
 	m.Folder, m.Datastore = types.StringValue(st.Folder), types.StringValue(st.Datastore)
@@ -226,32 +199,10 @@ func (m *vmModel) fill(ctx context.Context, st *vm.VMState, manageDisks, manageN
 	m.ExtraConfig = managedMap(ctx, m.ExtraConfig, st.ExtraConfig, diags)
 
 	if manageDisks {
-		prior := m.Disks
-		m.Disks = make([]vmDiskModel, 0, len(st.Disks))
-		for i, ds := range st.Disks {
-			dm := vmDiskModel{SizeGB: types.Int64Value(ds.SizeGiB), Provisioning: types.StringValue(ds.Provisioning),
-				Controller: types.StringValue(ds.Controller), UnitNumber: types.Int64Value(int64(ds.UnitNumber)),
-				Datastore: types.StringValue(ds.Datastore), KeepOnRemove: types.BoolValue(ds.KeepOnRemove),
-				Path: types.StringValue(ds.Path), Label: types.StringValue(ds.Label)}
-			if i < len(prior) && known(prior[i].KeepOnRemove) {
-				dm.KeepOnRemove = prior[i].KeepOnRemove // a setting of the configuration, not of the host
-			}
-			m.Disks = append(m.Disks, dm)
-		}
+		m.Disks = disksFromHost(m.Disks, st.Disks, appendExtra)
 	}
 	if manageNICs {
-		prior := m.NICs
-		m.NICs = make([]vmNICModel, 0, len(st.NICs))
-		for i, n := range st.NICs {
-			nm := vmNICModel{Network: types.StringValue(n.Network), AdapterType: types.StringValue(n.AdapterType), MACAddress: types.StringValue(n.MAC)}
-			if i < len(prior) && known(prior[i].Network) && prior[i].Network.ValueString() != n.Network {
-				// keep the configured spelling (path vs name) when it names the same network
-				if samePortGroup(prior[i].Network.ValueString(), n.Network) {
-					nm.Network = prior[i].Network
-				}
-			}
-			m.NICs = append(m.NICs, nm)
-		}
+		m.NICs = nicsFromHost(m.NICs, st.NICs, appendExtra)
 	}
 }
 

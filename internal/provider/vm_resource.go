@@ -74,53 +74,52 @@ func addVMErrors(diags *diag.Diagnostics, summary string, err error) {
 	diags.AddError(summary, err.Error())
 }
 
-func (r *vmResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m vmModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || !req.Config.Raw.IsFullyKnown() {
-		return // values known only at apply are checked then
-	}
-	spec := m.spec(ctx, &resp.Diagnostics)
-	if err := vm.Validate(&spec); err != nil {
-		addVMErrors(&resp.Diagnostics, "Invalid VM Configuration", err)
-	}
-}
-
 // ModifyPlan warns about changes the guard will refuse and, for updates,
 // asks the domain what the update will do, so a disk shrink or a needed
 // power cycle is an error at plan time rather than a surprise at apply.
 func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	var name types.String
-	if req.Plan.Raw.IsNull() {
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("name"), &name)...)
-		r.data.guardPlan(req, resp, vmType, name.ValueString(), policy.ActionDelete)
-		return
-	}
-	var plan, state vmModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
+	var state vmModel
 	if !req.State.Raw.IsNull() {
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
 	}
+	if req.Plan.Raw.IsNull() {
+		r.data.warnIfRefused(&resp.Diagnostics, vmOp(&state, state.Name.ValueString(), policy.ActionDelete))
+		return
+	}
+	var plan vmModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	action, changes := plannedAction(req, resp, policy.ActionDelete, !req.State.Raw.IsNull() && len(replaceReasons(&state, &plan)) > 0)
 	if !changes {
 		return
 	}
+	op := vmOp(&state, plan.Name.ValueString(), action)
+	if action == policy.ActionReplace {
+		// A replace deletes the VM in state, then creates the new one.
+		op = vmOp(&state, state.Name.ValueString(), policy.ActionDelete)
+	}
 	if action == policy.ActionUpdate {
-		if forcesPowerOff(&state, &plan) {
-			action = policy.ActionPowerOffForced
-		}
-		r.planUpdate(ctx, &state, &plan, resp)
+		up := r.planUpdate(ctx, &state, &plan, resp)
+		op.Effects = updateEffects(&state, &plan, up)
+	}
+	if action == policy.ActionReplace {
+		// The CLI plans the create half of a replacement again with no prior
+		// state, handing back this plan's private data: that is how the
+		// second call knows which VM goes first.
+		rememberReplaced(ctx, resp, state.ID.ValueString())
 	}
 	if action == policy.ActionCreate || action == policy.ActionReplace {
-		r.planCreate(ctx, req, resp)
+		r.planCreate(ctx, req, resp, replacedVM(ctx, req, state.ID.ValueString()))
 	}
-	r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: vmType, Object: plan.Name.ValueString(), Action: action})
+	if action == policy.ActionCreate && r.takesOver(ctx, plan.Name) {
+		op.Effects = append(op.Effects, policy.ActionAdoptExisting)
+	}
+	r.data.warnIfRefused(&resp.Diagnostics, op)
 }
 
 // replaceReasons lists the attributes whose change replaces the VM, mirroring
@@ -158,7 +157,9 @@ func forcesPowerOff(state, plan *vmModel) bool {
 // datastores) so a typo fails the plan, not the apply. It needs the whole
 // configuration known: a value known only at apply is checked then. A
 // failure to read the inventory is left to the refresh or the apply.
-func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+// replaces is the UUID of the VM a replacement deletes first ("" for a
+// create): the name check must not take it for another VM of the name.
+func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, replaces string) {
 	if r.data == nil || r.data.vms == nil || !req.Config.Raw.IsFullyKnown() {
 		return
 	}
@@ -167,7 +168,9 @@ func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	err := r.data.vms.PlanCreate(ctx, cfg.planSpec(ctx, &resp.Diagnostics))
+	spec := cfg.spec(ctx, &resp.Diagnostics)
+	spec.Replaces = replaces
+	err := r.data.vms.PlanCreate(ctx, spec)
 	var taken *vm.NameTakenError
 	switch k := esxi.KindOf(err); {
 	case err == nil:
@@ -182,32 +185,6 @@ func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequ
 	}
 }
 
-func (r *vmResource) planUpdate(ctx context.Context, state, plan *vmModel, resp *resource.ModifyPlanResponse) {
-	if r.data == nil || r.data.vms == nil || !known(state.ID) {
-		return
-	}
-	spec := plan.planSpec(ctx, &resp.Diagnostics)
-	up, err := r.data.vms.PlanUpdate(ctx, state.ID.ValueString(), spec)
-	if err != nil {
-		if vm.IsNotFound(err) {
-			return // Read will drop it; the plan recreates it
-		}
-		addVMErrors(&resp.Diagnostics, "Cannot Update VM", err)
-		return
-	}
-	if len(up.NeedsPowerOff) > 0 && state.PowerState.ValueString() == vm.PowerOn && !plan.AllowPowerCycle.ValueBool() {
-		// A warning, not an error: a plan must still show drift; the apply
-		// refuses before changing anything.
-		resp.Diagnostics.AddAttributeWarning(path.Root("allow_power_cycle"), "Update Needs A Power Cycle",
-			fmt.Sprintf("Changing %s cannot be done while the VM runs, so this apply will fail. Set allow_power_cycle = true to let ceso power it off and on again, "+
-				"enable cpu_hot_add / memory_hot_add for later changes, or power the VM off first.", strings.Join(up.NeedsPowerOff, ", ")))
-	}
-	if len(up.DeletesDisks) > 0 {
-		resp.Diagnostics.AddWarning("Disks Will Be Deleted",
-			"This update deletes the files of: "+strings.Join(up.DeletesDisks, ", ")+". Set keep_on_remove = true on a disk to detach it and keep its files instead.")
-	}
-}
-
 func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan vmModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -217,12 +194,23 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 	}
 	timeout, d := plan.Timeouts.Create(ctx, 30*time.Minute)
 	resp.Diagnostics.Append(d...)
-	spec, opts := plan.planSpec(ctx, &resp.Diagnostics), plan.options(&resp.Diagnostics)
+	spec, opts := plan.spec(ctx, &resp.Diagnostics), plan.options(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	// A new VM never needs a hard power-off; one taken over is decided by
+	// ConfirmTakeOver, so create never carries force_power_off along.
+	opts.AllowForcedPowerOff = false
+	opts.ConfirmTakeOver = func(ctx context.Context, uuid string, destroy bool) error {
+		verb := "take over"
+		if destroy {
+			verb = "destroy and remake"
+		}
+		return r.data.guard.Check(ctx, guard.Op{ResourceType: vmType, Object: spec.Name, Action: policy.ActionAdoptExisting,
+			Details: map[string]any{"existing_uuid": uuid, "effect": verb}})
+	}
 	var res *vm.Result
 	op := guard.Op{ResourceType: vmType, Object: spec.Name, Action: policy.ActionCreate,
 		Details: map[string]any{"template": spec.Template, "cpus": spec.CPUs, "memory_mb": spec.MemoryMB, "power": spec.Power}}
@@ -235,7 +223,7 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 		// A VM that exists but failed late (power-on, wait for IP) is saved,
 		// so Terraform marks it tainted instead of forgetting a real object.
 		if res != nil && res.State != nil {
-			plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, &resp.Diagnostics)
+			plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, false, &resp.Diagnostics)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
 		return
@@ -248,7 +236,7 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 		resp.Diagnostics.AddWarning("Cleaned Up An Interrupted Create",
 			fmt.Sprintf("An earlier create of %q left an incomplete VM; ceso removed it and created the VM again.", spec.Name))
 	}
-	plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, &resp.Diagnostics)
+	plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, false, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -273,7 +261,7 @@ func (r *vmResource) Read(ctx context.Context, req resource.ReadRequest, resp *r
 	// them; an import leaves them undeclared, so a configuration that adopts
 	// a VM as it is (no blocks) plans nothing, and the VM's devices are
 	// left alone until blocks are written for them.
-	state.fill(ctx, st, len(state.Disks) > 0, len(state.NICs) > 0, &resp.Diagnostics)
+	state.fill(ctx, st, len(state.Disks) > 0, len(state.NICs) > 0, true, &resp.Diagnostics)
 	if imported {
 		state.setImportDefaults()
 	}
@@ -299,20 +287,24 @@ func (r *vmResource) Update(ctx context.Context, req resource.UpdateRequest, res
 	}
 	timeout, d := plan.Timeouts.Update(ctx, 30*time.Minute)
 	resp.Diagnostics.Append(d...)
-	spec, opts := plan.planSpec(ctx, &resp.Diagnostics), plan.options(&resp.Diagnostics)
+	spec, opts := plan.spec(ctx, &resp.Diagnostics), plan.options(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	action := policy.ActionUpdate
-	if forcesPowerOff(&state, &plan) {
-		action = policy.ActionPowerOffForced
-	} else {
+	if !forcesPowerOff(&state, &plan) {
 		opts.AllowForcedPowerOff = false
 	}
+	op := vmOp(&state, spec.Name, policy.ActionUpdate)
+	op.Current = currentName(api, state.ID.ValueString())
+	up, err := api.PlanUpdate(ctx, state.ID.ValueString(), spec)
+	if err != nil && !vm.IsNotFound(err) {
+		addVMErrors(&resp.Diagnostics, "Cannot Update VM", err)
+		return
+	}
+	op.Effects = updateEffects(&state, &plan, up)
 	var res *vm.Result
-	op := guard.Op{ResourceType: vmType, Object: spec.Name, Action: action, Details: map[string]any{"uuid": state.ID.ValueString()}}
 	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Update VM", func(ctx context.Context) error {
 		var err error
 		res, err = api.Update(ctx, state.ID.ValueString(), spec, opts)
@@ -324,7 +316,8 @@ func (r *vmResource) Update(ctx context.Context, req resource.UpdateRequest, res
 	if !ok {
 		return
 	}
-	plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, &resp.Diagnostics)
+	reportDisks(ctx, &resp.Diagnostics, res)
+	plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, false, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -339,15 +332,20 @@ func (r *vmResource) Delete(ctx context.Context, req resource.DeleteRequest, res
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	op := guard.Op{ResourceType: vmType, Object: state.Name.ValueString(), Action: policy.ActionDelete,
-		Details: map[string]any{"uuid": state.ID.ValueString()}}
+	op := vmOp(&state, state.Name.ValueString(), policy.ActionDelete)
+	op.Current = currentName(api, state.ID.ValueString())
+	var res *vm.Result
 	r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Delete VM", func(ctx context.Context) error {
-		_, err := api.Delete(ctx, state.ID.ValueString())
+		var err error
+		res, err = api.Delete(ctx, state.ID.ValueString())
 		if vm.IsNotFound(err) {
 			return nil // already gone: the goal is reached
 		}
 		return err
 	})
+	if res != nil {
+		reportDisks(ctx, &resp.Diagnostics, res)
+	}
 }
 
 // ImportState accepts a UUID, an inventory path or a name.

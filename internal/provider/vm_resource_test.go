@@ -64,7 +64,8 @@ resource "ceso_vm" "app" {
     size_gb = %d
   }
   network_interface {
-    network = "VM Network"
+    network     = "VM Network"
+    mac_address = "00:50:56:00:00:01" # names the adapter, so removing the second one is unambiguous
   }
   extra_config = {
     "ceso-test.owner" = "team-a"

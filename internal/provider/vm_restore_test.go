@@ -44,8 +44,9 @@ resource "ceso_vm" "src" {
   power_state = "on"
 }
 resource "ceso_backup" "b" {
-  vm          = ceso_vm.src.id
-  destination = "[LocalDS_0] backups"
+  vm                = ceso_vm.src.id
+  destination       = "[LocalDS_0] backups"
+  retain_on_destroy = false
 }
 resource "ceso_vm" "restored" {
   name        = "web-01-restored"

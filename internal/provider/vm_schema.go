@@ -38,6 +38,9 @@ func readOnlyString(desc string) schema.StringAttribute {
 func vmSchema(ctx context.Context) schema.Schema {
 	replace := stringplanmodifier.RequiresReplace()
 	return schema.Schema{
+		// Version 1: disks and NICs are matched by identity (slot, MAC), and
+		// unit_number is the unit on its controller, with bus_number beside it.
+		Version: 1,
 		MarkdownDescription: "A virtual machine: created empty or from a template (a standalone ESXi host gets a disk-by-disk copy, " +
 			"since it refuses clones; vCenter clones), with CPU, memory, disks, NICs, power state and a cloud-init payload. " +
 			"A VM ceso is creating carries a marker from its first task, so an interrupted create is adopted or cleaned up by the next apply, " +
@@ -98,45 +101,22 @@ func vmSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "After powering on, wait up to this long (e.g. `5m`) for the guest to report an IP address.",
 				Validators:          []validator.String{stringvalidator.RegexMatches(durationOrEmpty, `must be a duration such as "5m"`)}},
 
-			"uuid":          readOnlyString("Instance UUID."),
-			"bios_uuid":     readOnlyString("BIOS UUID (what the guest sees as its system UUID)."),
-			"moid":          readOnlyString("Managed object ID."),
-			"path":          schema.StringAttribute{Computed: true, MarkdownDescription: "Inventory path."},
+			"uuid":      readOnlyString("Instance UUID."),
+			"bios_uuid": readOnlyString("BIOS UUID (what the guest sees as its system UUID)."),
+			"moid":      readOnlyString("Managed object ID."),
+			"path": schema.StringAttribute{Computed: true, MarkdownDescription: "Inventory path.",
+				PlanModifiers: []planmodifier.String{keepWhenUnchanged{"name", "folder"}}},
 			"ip_addresses":  schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "IP addresses reported by VMware Tools."},
 			"default_ip":    schema.StringAttribute{Computed: true, MarkdownDescription: "The guest's primary IP address."},
-			"mac_addresses": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "MAC addresses of the NICs, in order."},
+			"mac_addresses": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "MAC addresses of the NICs, in the order the guest sees them."},
 			"tools_status":  schema.StringAttribute{Computed: true, MarkdownDescription: "VMware Tools status."},
-			"is_template":   schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the VM is a template (vCenter flag or ceso marker)."},
+			"is_template": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the VM is a template (vCenter flag or ceso marker).",
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
 		},
 		Blocks: map[string]schema.Block{
-			"disk": schema.ListNestedBlock{
-				MarkdownDescription: "Virtual disks, in order; a disk without `unit_number` is matched to the VM's disk at the same position. Without any `disk` block, a template's disks are copied as they are and ceso leaves the disks alone. " +
-					"Growing `size_gb` extends a disk in place; shrinking is refused (it would destroy data).",
-				NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
-					"size_gb": schema.Int64Attribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.Int64{keepPrior{}}, MarkdownDescription: "Size in GiB (default for a template disk: its size).",
-						Validators: []validator.Int64{int64validator.AtLeast(1)}},
-					"provisioning": schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{keepPrior{}}, MarkdownDescription: "`thin`, `thick` or `eager_zeroed` (default: thin, or the template disk's).",
-						Validators: []validator.String{stringvalidator.OneOf("thin", "thick", "eager_zeroed")}},
-					"controller_type": schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{keepPrior{}}, MarkdownDescription: "`scsi` (default), `sata`, `nvme` or `ide`.",
-						Validators: []validator.String{stringvalidator.OneOf("scsi", "sata", "nvme", "ide")}},
-					"unit_number": schema.Int64Attribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.Int64{keepPrior{}}, MarkdownDescription: "Position across the controllers of the family (SCSI: bus × 16 + unit; unit 7 is reserved).",
-						Validators: []validator.Int64{int64validator.AtLeast(0)}},
-					"datastore":      schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{keepPrior{}}, MarkdownDescription: "Datastore of the disk (default: the VM's)."},
-					"keep_on_remove": schema.BoolAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.Bool{keepPrior{}}, MarkdownDescription: "Detach and keep the disk's files when it is removed or the VM is deleted."},
-					"path":           schema.StringAttribute{Computed: true, PlanModifiers: []planmodifier.String{keepPrior{}}, MarkdownDescription: "Datastore path of the disk file."},
-					"label":          schema.StringAttribute{Computed: true, PlanModifiers: []planmodifier.String{keepPrior{}}, MarkdownDescription: "Device label, e.g. `Hard disk 1`."},
-				}},
-			},
-			"network_interface": schema.ListNestedBlock{
-				MarkdownDescription: "Network adapters, in order. Without any block, a template's adapters are kept as they are.",
-				NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
-					"network": schema.StringAttribute{Required: true, MarkdownDescription: "Port group name or inventory path."},
-					"adapter_type": schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{keepPrior{}}, MarkdownDescription: "`vmxnet3` (default), `e1000e` or `e1000`.",
-						Validators: []validator.String{stringvalidator.OneOf("vmxnet3", "e1000e", "e1000")}},
-					"mac_address": schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{keepPrior{}}, MarkdownDescription: "Static MAC address (00:50:56:00:00:00 to 00:50:56:3f:ff:ff); default: generated by the host."},
-				}},
-			},
-			"timeouts": vmTimeouts(ctx),
+			"disk":              vmDiskBlock(),
+			"network_interface": vmNICBlock(),
+			"timeouts":          vmTimeouts(ctx),
 		},
 	}
 }

@@ -58,7 +58,7 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	var tmpl *esxi.VM
 	if spec.Template != "" {
 		if tmpl, err = resolveVM(snap, spec.Template, spec.Datacenter); err != nil {
-			return nil, templateErr(spec.Template, err)
+			return nil, templateErr(snap, spec.Template, err)
 		}
 	}
 	// A restore is a template copy whose source is a backup: the backup
@@ -95,11 +95,21 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 				return nil, fieldErr("name", "VM name taken",
 					"a VM named %q exists at %s; a restore makes a new VM and never restores over an existing one. Choose another name, or delete that VM first.", v.Name, v.Path)
 			}
+			if opts.ConfirmTakeOver != nil {
+				if err := opts.ConfirmTakeOver(ctx, v.UUID, false); err != nil {
+					return nil, err
+				}
+			}
 			res.Adopted = true
 			err := m.converge(ctx, snap, v, &spec, opts, res)
 			return m.finish(ctx, v.UUID, res, err)
 		}
 		// An incomplete VM of an interrupted create: start over.
+		if opts.ConfirmTakeOver != nil {
+			if err := opts.ConfirmTakeOver(ctx, v.UUID, true); err != nil {
+				return nil, err
+			}
+		}
 		if err := m.write(ctx, func(ctx context.Context, s *esxi.Session) error {
 			return m.destroy(ctx, s, snap, v, specDirs(&spec, v), nil)
 		}); err != nil {
@@ -177,10 +187,13 @@ func restoreErr(err error) error {
 	return err
 }
 
-func templateErr(value string, err error) error {
+func templateErr(snap *esxi.Snapshot, value string, err error) error {
 	if IsNotFound(err) || esxi.IsNotFound(err) {
-		return &FieldError{Field: "template", Index: -1, Summary: "Template not found",
-			Detail: fmt.Sprintf("no VM or template with name, UUID or path %q exists; list them with the ceso_templates or ceso_vms data source.", value), Err: err}
+		detail := fmt.Sprintf("no VM or template with name, UUID or path %q exists; list them with the ceso_templates or ceso_vms data source.", value)
+		if near := nearTemplates(snap, value); near != "" {
+			detail = fmt.Sprintf("no VM or template with name, UUID or path %q exists. %s List them all with the ceso_templates or ceso_vms data source.", value, near)
+		}
+		return &FieldError{Field: "template", Index: -1, Summary: "Template not found", Detail: detail, Err: err}
 	}
 	return &FieldError{Field: "template", Index: -1, Summary: "Ambiguous template", Detail: err.Error(), Err: err}
 }

@@ -2,58 +2,79 @@ package vm
 
 import (
 	"fmt"
-	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 )
 
 // family describes one disk controller family: how many units a bus has and
 // how many buses a VM may have.
 type family struct {
-	name     string
+	name string
+	// perBus is the number of units a controller of the family has; for
+	// SCSI it is the count of every type but PVSCSI, which has maxUnits on
+	// hardware version 14 and later.
 	perBus   int32
+	maxUnits int32
 	maxBuses int32
 	reserved int32 // unit number the controller itself uses (-1: none)
 }
 
 var families = map[string]family{
-	ControllerSCSI: {ControllerSCSI, 16, 4, 7},
-	ControllerSATA: {ControllerSATA, 30, 4, -1},
-	ControllerNVMe: {ControllerNVMe, 15, 4, -1},
-	ControllerIDE:  {ControllerIDE, 2, 2, -1},
+	ControllerSCSI: {ControllerSCSI, 16, 64, 4, 7},
+	ControllerSATA: {ControllerSATA, 30, 30, 4, -1},
+	ControllerNVMe: {ControllerNVMe, 15, 15, 4, -1},
+	ControllerIDE:  {ControllerIDE, 2, 2, 2, -1},
 }
 
-// slot is the position of a disk: family, bus and unit.
+// pvscsiWideVersion is the first hardware version whose PVSCSI controllers
+// have 64 targets (units 0 to 63) instead of 16.
+const pvscsiWideVersion = 14
+
+// slot is the position of a disk: family, controller bus and unit on it.
+// It is the disk's identity: the unit number is never shared on one bus.
 type slot struct {
 	family string
 	bus    int32
 	unit   int32
 }
 
-func (s slot) number() int32 { return s.bus*families[s.family].perBus + s.unit }
+// String is the form recorded in KeyKeepOnRemove, e.g. "scsi:0:20".
+func (s slot) String() string {
+	return s.family + ":" + strconv.Itoa(int(s.bus)) + ":" + strconv.Itoa(int(s.unit))
+}
 
-// String is the form recorded in KeyKeepOnRemove, e.g. "scsi:17".
-func (s slot) String() string { return s.family + ":" + strconv.Itoa(int(s.number())) }
-
-func slotOf(familyName string, number int32) slot {
+// legacySlot reads a schema version 0 unit number, which counted across
+// the controllers of a family (bus × units per bus + unit).
+func legacySlot(familyName string, number int32) slot {
 	f := families[familyName]
 	return slot{family: familyName, bus: number / f.perBus, unit: number % f.perBus}
 }
 
+// parseSlot reads a KeyKeepOnRemove entry: "scsi:0:20", or "scsi:17" as
+// ceso wrote it before unit numbers became per bus.
 func parseSlot(s string) (slot, bool) {
-	fam, num, ok := strings.Cut(s, ":")
-	n, err := strconv.ParseInt(num, 10, 32)
-	if !ok || err != nil {
+	parts := strings.Split(s, ":")
+	if _, known := families[parts[0]]; !known || len(parts) < 2 || len(parts) > 3 {
 		return slot{}, false
 	}
-	if _, known := families[fam]; !known {
-		return slot{}, false
+	nums := make([]int32, 0, 2)
+	for _, p := range parts[1:] {
+		n, err := strconv.ParseInt(p, 10, 32)
+		if err != nil || n < 0 {
+			return slot{}, false
+		}
+		nums = append(nums, int32(n))
 	}
-	return slotOf(fam, int32(n)), true
+	if len(nums) == 1 {
+		return legacySlot(parts[0], nums[0]), true
+	}
+	return slot{family: parts[0], bus: nums[0], unit: nums[1]}, true
 }
 
 var scsiTypes = []string{"pvscsi", "lsilogic", "lsilogic-sas", "buslogic"}
@@ -181,7 +202,10 @@ func lessSlot(a, b slot) bool {
 	if a.family != b.family {
 		return familyOrder[a.family] < familyOrder[b.family]
 	}
-	return a.number() < b.number()
+	if a.bus != b.bus {
+		return a.bus < b.bus
+	}
+	return a.unit < b.unit
 }
 
 // nics lists the VM's ethernet cards in device order (by unit number on the
@@ -253,4 +277,15 @@ func datastoreDir(file string) (ds, dir string) {
 
 func dsPath(ds, path string) string {
 	return (&object.DatastorePath{Datastore: ds, Path: path}).String()
+}
+
+// SplitLegacyUnit converts a disk's unit number as schema version 0 of
+// ceso_vm wrote it (counted across the controllers of the family) into its
+// bus and the unit on that bus.
+func SplitLegacyUnit(familyName string, number int32) (bus, unit int32) {
+	if _, ok := families[familyName]; !ok {
+		familyName = ControllerSCSI
+	}
+	sl := legacySlot(familyName, number)
+	return sl.bus, sl.unit
 }

@@ -10,7 +10,8 @@ import (
 // the host, what Create(spec) would refuse before making anything: the
 // template, the placement (datacenter, folder, cluster, resource pool,
 // host, datastore), the networks and disk datastores the spec names, and a
-// VM of the same name that ceso did not create. The glue calls it at plan
+// VM of the same name that ceso did not create (other than spec.Replaces,
+// the VM a replacement deletes first). The glue calls it at plan
 // time, so a typo fails the plan instead of the apply.
 //
 // Errors are *FieldError (several joined), *NameTakenError, an *esxi.Error
@@ -32,7 +33,7 @@ func (m *Manager) PlanCreate(ctx context.Context, spec Spec) error {
 	var tmpl *esxi.VM
 	if spec.Template != "" {
 		if tmpl, err = resolveVM(snap, spec.Template, spec.Datacenter); err != nil {
-			return templateErr(spec.Template, err)
+			return templateErr(snap, spec.Template, err)
 		}
 	}
 	if spec.LinkedClone && !vcenter {
@@ -47,7 +48,8 @@ func (m *Manager) PlanCreate(ctx context.Context, spec Spec) error {
 	}
 	for i := range snap.VMs {
 		v := &snap.VMs[i]
-		if v.Name == spec.Name && v.Folder == pl.folderPath && !isManaged(v) {
+		replaced := spec.Replaces != "" && v.UUID == spec.Replaces
+		if v.Name == spec.Name && v.Folder == pl.folderPath && !isManaged(v) && !replaced {
 			return &NameTakenError{Name: v.Name, Path: v.Path, UUID: v.UUID}
 		}
 	}

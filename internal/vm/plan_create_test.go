@@ -51,4 +51,8 @@ func TestPlanCreateFindsBadReferences(t *testing.T) {
 	if err := e.m.PlanCreate(e.ctx, vm.Spec{Name: simhost.TemplateName}); !errors.As(err, &nt) {
 		t.Errorf("PlanCreate of an unmanaged VM's name = %v, want *NameTakenError", err)
 	}
+	// Unless that VM is the one the create replaces (an imported VM).
+	if err := e.m.PlanCreate(e.ctx, vm.Spec{Name: simhost.TemplateName, Replaces: nt.UUID}); err != nil {
+		t.Errorf("PlanCreate replacing the VM of that name = %v, want no error", err)
+	}
 }

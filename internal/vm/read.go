@@ -120,20 +120,10 @@ func stateOf(snap *esxi.Snapshot, v *esxi.VM, keys []string) *VMState {
 	}
 	kept := keptSlots(v.ExtraConfig)
 	for _, d := range disks(v.Devices) {
-		st.Disks = append(st.Disks, DiskState{
-			Label: d.label, Key: d.dev.Key, Controller: d.slot.family, UnitNumber: d.slot.number(), Bus: d.slot.bus, Unit: d.slot.unit,
-			SizeGiB: sizeGiB(d.capacityKB), CapacityKB: d.capacityKB, Provisioning: d.provisioning(), Thin: d.thin,
-			Datastore: d.datastore, Path: d.file, KeepOnRemove: kept[d.slot],
-		})
+		st.Disks = append(st.Disks, diskStateOf(d, kept[d.slot]))
 	}
 	for _, c := range nics(v.Devices) {
-		cc := card(c)
-		n := NICState{Key: cc.Key, Network: networkName(snap, c), AdapterType: esxi.AdapterType(c), MAC: cc.MacAddress,
-			StaticMAC: cc.AddressType == string(types.VirtualEthernetCardMacTypeManual)}
-		if cn := cc.Connectable; cn != nil {
-			n.Connected = cn.Connected
-		}
-		st.NICs = append(st.NICs, n)
+		st.NICs = append(st.NICs, nicStateOf(snap, c))
 	}
 	for _, d := range v.Devices {
 		if c := esxi.ControllerFamily(d); c == ControllerSCSI && st.SCSIType == "" {
@@ -171,4 +161,22 @@ func stateOf(snap *esxi.Snapshot, v *esxi.VM, keys []string) *VMState {
 func usableIP(s string) bool {
 	ip := net.ParseIP(s)
 	return ip != nil && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() && !ip.IsUnspecified() && !ip.IsMulticast()
+}
+
+func diskStateOf(d diskInfo, kept bool) DiskState {
+	return DiskState{
+		Label: d.label, Key: d.dev.Key, Controller: d.slot.family, UnitNumber: d.slot.unit, Bus: d.slot.bus, Unit: d.slot.unit,
+		SizeGiB: sizeGiB(d.capacityKB), CapacityKB: d.capacityKB, Provisioning: d.provisioning(), Thin: d.thin,
+		Datastore: d.datastore, Path: d.file, KeepOnRemove: kept,
+	}
+}
+
+func nicStateOf(snap *esxi.Snapshot, c types.BaseVirtualDevice) NICState {
+	cc := card(c)
+	n := NICState{Key: cc.Key, Network: networkName(snap, c), AdapterType: esxi.AdapterType(c), MAC: cc.MacAddress,
+		StaticMAC: cc.AddressType == string(types.VirtualEthernetCardMacTypeManual)}
+	if cn := cc.Connectable; cn != nil {
+		n.Connected = cn.Connected
+	}
+	return n
 }

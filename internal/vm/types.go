@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"context"
 	"time"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
@@ -34,6 +35,10 @@ const (
 // field says otherwise.
 type Spec struct {
 	Name string
+	// Replaces is the instance UUID of the VM this create replaces (a
+	// Terraform replacement): PlanCreate's name check ignores that VM, which
+	// is deleted before the create runs.
+	Replaces string
 
 	// Source: at most one of Template and Backup; neither means an empty VM.
 	Template string // name, instance/BIOS UUID, or inventory path of the source VM
@@ -75,13 +80,17 @@ type Spec struct {
 	SCSIType string
 
 	// Disks is the complete list of the VM's disks when not nil: a disk of
-	// the VM that is not listed is removed (its files deleted unless it was
+	// the VM that no entry names is removed (its files deleted unless it was
 	// declared with KeepOnRemove). nil leaves the disks as they are (and
-	// copies a template's disks unchanged). On create from a template,
-	// disks with UnitNumber < 0 are matched in order to the template's disks.
+	// copies a template's disks unchanged). A disk is named by its slot
+	// (Controller, Bus, UnitNumber); entries with UnitNumber < 0 are matched
+	// to the VM's disks that no entry names, in slot order, as long as that
+	// removes nothing (see matchDisks): a removal must name the disks kept.
 	Disks []Disk
-	// NICs is the complete list of network interfaces when not nil, matched
-	// to the VM's adapters by position. nil leaves them as they are (and
+	// NICs is the complete list of network interfaces when not nil. An
+	// entry whose MAC is an adapter's address names that adapter; the others
+	// are matched in order to the adapters no entry names, as long as that
+	// removes nothing (see matchNICs). nil leaves them as they are (and
 	// keeps a template's adapters).
 	NICs []NIC
 	// CDROM nil leaves the CD-ROM drive as it is; ISO "" removes it; an ISO
@@ -113,11 +122,17 @@ type Disk struct {
 	Provisioning string
 	// Controller is scsi (default), sata, nvme or ide.
 	Controller string
-	// UnitNumber is the disk's position across the controllers of its
-	// family: bus = UnitNumber / 16 for scsi (unit 7 of each bus is the
-	// controller's own and refused), / 30 for sata, / 15 for nvme, / 2 for
-	// ide. < 0 picks the next free one (see Spec.Disks for templates).
+	// UnitNumber is the disk's unit on its controller: 0 to 15 on SCSI
+	// (unit 7 is the controller's own), 0 to 63 on a PVSCSI controller of
+	// hardware version 14 or later, 0 to 29 on SATA, 0 to 14 on NVMe, 0 or 1
+	// on IDE. < 0 picks the disk no other entry names, or the next free unit
+	// for a new disk (see Spec.Disks).
 	UnitNumber int32
+	// Bus is the controller's bus number (0 to 3; IDE 0 or 1). < 0 means
+	// not given: bus 0, after a check that the entry does not use a unit
+	// number of schema version 0, which counted across buses (scsi 17 was
+	// bus 1 unit 1).
+	Bus int32
 	// Datastore defaults to the VM's. It cannot change in place.
 	Datastore string
 	// KeepOnRemove detaches the disk instead of deleting it when it is
@@ -132,8 +147,10 @@ type NIC struct {
 	// AdapterType is vmxnet3 (default), e1000e or e1000. Changing it
 	// replaces the adapter (and its generated MAC).
 	AdapterType string
-	// MAC is a static address (00:50:56:00:00:00-00:50:56:3f:ff:ff); ""
-	// lets the host generate one.
+	// MAC names the adapter that has this address. An address in VMware's
+	// static range (00:50:56:00:00:00-00:50:56:3f:ff:ff) that no adapter has
+	// yet is set as the adapter's static address; any other address must
+	// be one the VM's adapters have. "" lets the host generate one.
 	MAC string
 }
 
@@ -157,6 +174,11 @@ type Options struct {
 	AllowForcedPowerOff bool
 	// ShutdownTimeout bounds a graceful guest shutdown (default 2 minutes).
 	ShutdownTimeout time.Duration
+	// ConfirmTakeOver, when set, is asked before Create takes over a ceso
+	// VM of the same name (destroy false) or destroys an incomplete one
+	// (destroy true): both change a VM this create did not make, so the
+	// caller's policy decides. An error stops Create before any write.
+	ConfirmTakeOver func(ctx context.Context, uuid string, destroy bool) error
 }
 
 // Result is what a write did, for the caller's audit record and warnings.
@@ -238,10 +260,10 @@ type DiskState struct {
 	Label        string // "Hard disk 1"
 	Key          int32
 	Controller   string // scsi, sata, nvme, ide
-	UnitNumber   int32  // as in Disk.UnitNumber
-	Bus          int32
-	Unit         int32
-	SizeGiB      int64 // rounded up
+	UnitNumber   int32  // the unit on its controller, as in Disk.UnitNumber
+	Bus          int32  // the controller's bus number
+	Unit         int32  // = UnitNumber
+	SizeGiB      int64  // rounded up
 	CapacityKB   int64
 	Provisioning string // thin, thick, eager_zeroed
 	Thin         bool

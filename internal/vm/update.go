@@ -31,7 +31,7 @@ func (m *Manager) PlanUpdate(ctx context.Context, uuid string, spec Spec) (*Upda
 	if err != nil {
 		return nil, err
 	}
-	up := &UpdatePlan{Changes: p.changes}
+	up := &UpdatePlan{Changes: p.changes, Disks: p.disks, NICs: p.nics}
 	switch {
 	case p.empty():
 	case powerWord(v.PowerState) == PowerSuspended:
@@ -64,8 +64,8 @@ func (m *Manager) PlanUpdate(ctx context.Context, uuid string, spec Spec) (*Upda
 // extra config, folder, power state. spec.Template and placement other than
 // the folder are not compared: they only matter at create.
 //
-// Disks must carry the unit numbers the VM's disks have (from VMState):
-// a disk with UnitNumber < 0 is a new disk.
+// Disks and NICs are matched to the VM's devices by identity (slot, MAC);
+// see Spec.Disks and Spec.NICs.
 func (m *Manager) Update(ctx context.Context, uuid string, spec Spec, opts Options) (*Result, error) {
 	if err := Validate(&spec); err != nil {
 		return nil, err

@@ -79,16 +79,18 @@ func Validate(s *Spec) error {
 			continue
 		}
 		if d.UnitNumber >= 0 {
-			sl := slotOf(fam, d.UnitNumber)
+			sl := slot{family: fam, bus: max(d.Bus, 0), unit: d.UnitNumber}
 			switch {
 			case sl.bus >= f.maxBuses:
-				add(listErr("disk", i, "unit_number", "Invalid unit number", "unit_number %d is beyond the %d %s controllers a VM can have (%d units each); use 0 to %d.",
-					d.UnitNumber, f.maxBuses, fam, f.perBus, f.maxBuses*f.perBus-1))
+				add(listErr("disk", i, "bus_number", "Invalid bus number", "bus_number %d is beyond the %d %s controllers a VM can have; use 0 to %d.", d.Bus, f.maxBuses, fam, f.maxBuses-1))
+			case sl.unit >= f.maxUnits:
+				add(listErr("disk", i, "unit_number", "Invalid unit number", "unit_number %d is beyond the units of a %s controller; use 0 to %d (SCSI units above 15 need PVSCSI and hardware version 14 or later).",
+					d.UnitNumber, fam, f.maxUnits-1))
 			case sl.unit == f.reserved:
-				add(listErr("disk", i, "unit_number", "Reserved unit number", "unit %d of each SCSI bus is the controller's own; unit_number %d cannot hold a disk.", f.reserved, d.UnitNumber))
+				add(listErr("disk", i, "unit_number", "Reserved unit number", "unit %d of each SCSI bus is the controller's own; it cannot hold a disk.", f.reserved))
 			default:
 				if j, dup := seen[sl]; dup {
-					add(listErr("disk", i, "unit_number", "Duplicate unit number", "disk %d and disk %d both use %s unit_number %d.", j, i, fam, d.UnitNumber))
+					add(listErr("disk", i, "unit_number", "Duplicate unit number", "disk %d and disk %d both use %s bus %d unit %d.", j, i, fam, sl.bus, sl.unit))
 				}
 				seen[sl] = i
 			}
@@ -101,8 +103,8 @@ func Validate(s *Spec) error {
 		if n.AdapterType != "" && !slices.Contains(adapterTypes, n.AdapterType) {
 			add(listErr("network_interface", i, "adapter_type", "Invalid adapter type", "adapter_type is %q; use one of %s.", n.AdapterType, strings.Join(adapterTypes, ", ")))
 		}
-		if n.MAC != "" {
-			if err := validStaticMAC(n.MAC); err != nil {
+		if n.MAC != "" { // whether it names an adapter or is a new static one is decided against the VM (matchNICs)
+			if err := validVMwareMAC(n.MAC); err != nil {
 				add(listErr("network_interface", i, "mac_address", "Invalid MAC address", "%v", err))
 			}
 		}
@@ -160,6 +162,25 @@ func validStaticMAC(mac string) error {
 		return errors.New(mac + " is outside VMware's range for static addresses, 00:50:56:00:00:00 to 00:50:56:3f:ff:ff")
 	}
 	return nil
+}
+
+// vmwareOUIs are the prefixes of the addresses VMware hosts and vCenter
+// generate for adapters (00:50:56 also holds the static range).
+var vmwareOUIs = [][3]byte{{0x00, 0x50, 0x56}, {0x00, 0x0c, 0x29}, {0x00, 0x05, 0x69}, {0x00, 0x1c, 0x14}}
+
+// validVMwareMAC accepts an address a VMware adapter can have: a static
+// one, or one a host generated (which can only name an existing adapter).
+func validVMwareMAC(mac string) error {
+	hw, err := net.ParseMAC(mac)
+	if err != nil || len(hw) != 6 {
+		return errors.New("write a MAC address as 00:50:56:xx:xx:xx")
+	}
+	for _, oui := range vmwareOUIs {
+		if hw[0] == oui[0] && hw[1] == oui[1] && hw[2] == oui[2] {
+			return nil
+		}
+	}
+	return errors.New(mac + " is not a VMware address: use a static address (00:50:56:00:00:00 to 00:50:56:3f:ff:ff) or the address of one of the VM's adapters")
 }
 
 func normMAC(mac string) string {

@@ -24,11 +24,21 @@ resource "ceso_backup" "web" {
   }
 }
 
-# Restore: a new VM made from the backup's disks and hardware, with a new
-# identity (UUIDs, MAC addresses) and, here, another network.
+# Restore: a new VM made from one backup's disks and hardware, with a new
+# identity (UUIDs, MAC addresses) and, here, another network. It names a
+# fixed backup id, chosen when a restore is needed: following
+# ceso_backup.web.id would replace the restored VM with every new backup,
+# that is every day.
+variable "restore_backup_id" {
+  description = "Id of the backup to restore into web-01-restored (see the ceso_backups data source); empty for no restored VM."
+  type        = string
+  default     = ""
+}
+
 resource "ceso_vm" "web_restored" {
+  count       = var.restore_backup_id == "" ? 0 : 1
   name        = "web-01-restored"
-  backup      = ceso_backup.web.manifest_path
+  backup      = var.restore_backup_id
   power_state = "off"
 
   network_interface {

@@ -24,11 +24,14 @@ resource "ceso_vm" "web" {
   memory_mb = 4096
 
   # The first disk is the template's system disk, grown to 40 GiB; the
-  # second is a new, empty data disk.
+  # second is a new, empty data disk. A disk is identified by its unit
+  # number: to remove one later, the blocks that stay must give theirs.
   disk {
-    size_gb = 40
+    unit_number = 0
+    size_gb     = 40
   }
   disk {
+    unit_number  = 1
     size_gb      = 100
     provisioning = "thin"
   }

@@ -1,6 +1,7 @@
-# Agent workflow: an agent (or a CI job) plans in restricted mode, a human
-# reviews the saved plan and signs a short elevation grant, and the apply
-# runs exactly that plan with the grant. See README.md for the commands.
+# Agent workflow: the agent plans with a read-only ESXi user and saves the
+# plan; an approver reviews its JSON and signs a grant bound to that plan; a
+# CI runner, which alone holds the write credentials, applies exactly that
+# saved plan with the grant. See README.md for the commands.
 terraform {
   required_version = ">= 1.6.0"
   required_providers {
@@ -10,29 +11,27 @@ terraform {
   }
 }
 
-# The configuration asks for restricted mode; the administrator's
-# CESO_MODE and policy file may lower it further, never raise it. The grant
-# comes from CESO_ELEVATION at apply time, never from this file: a saved plan
-# carries the provider configuration it was made with.
-provider "ceso" {
-  mode       = "restricted"
-  audit_file = var.audit_file
+# Nothing here names a host, a user, a mode or an audit file: the agent's
+# environment supplies its read-only user, the runner's environment its
+# write user, and the system policy (/etc/ceso/policy.json, root-owned) fixes
+# the audit file, the allowed hosts, the approvers and the default mode. A
+# saved plan carries this block as it is, so the runner's apply uses the
+# runner's credentials, never the agent's.
+provider "ceso" {}
 
-  metrics {
-    pushgateway_url = var.pushgateway_url
+variable "web" {
+  type        = map(string)
+  description = "Web VMs to run, by name, with their address. The agent's proposal edits this map."
+  default = {
+    "web-04" = "192.0.2.13/24"
+    "web-05" = "192.0.2.14/24"
   }
 }
 
-variable "audit_file" {
+variable "template" {
   type        = string
-  default     = "/var/log/ceso/audit.jsonl"
-  description = "Hash-chained audit file: one intent and one outcome record per change."
-}
-
-variable "pushgateway_url" {
-  type        = string
-  default     = null
-  description = "Prometheus Pushgateway for ceso's metrics (optional)."
+  default     = "ubuntu-24.04-template"
+  description = "Template the web VMs are made from."
 }
 
 variable "ssh_public_key" {
@@ -40,16 +39,8 @@ variable "ssh_public_key" {
   description = "Public key of the admin user."
 }
 
-# What the agent asks for: two more web VMs.
-locals {
-  web = {
-    "web-04" = "192.0.2.13/24"
-    "web-05" = "192.0.2.14/24"
-  }
-}
-
 resource "ceso_cloudinit" "web" {
-  for_each = local.web
+  for_each = var.web
 
   hostname            = each.key
   ssh_authorized_keys = [var.ssh_public_key]
@@ -66,10 +57,10 @@ resource "ceso_cloudinit" "web" {
 }
 
 resource "ceso_vm" "web" {
-  for_each = local.web
+  for_each = var.web
 
   name      = each.key
-  template  = "ubuntu-24.04-template"
+  template  = var.template
   cpus      = 2
   memory_mb = 2048
   guestinfo = ceso_cloudinit.web[each.key].guestinfo
