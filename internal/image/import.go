@@ -259,6 +259,22 @@ func (m *Manager) cleanup(ctx context.Context, id string) error {
 	return errors.Join(errs...)
 }
 
+// Leftover returns the UUID of a VM of this name that an interrupted import
+// left marked "importing" ("" when there is none), which the next import
+// removes once its lease has run out.
+func (m *Manager) Leftover(ctx context.Context, name, datacenter string) (string, error) {
+	snap, err := m.client.Inventory.Get(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, v := range snap.VMs {
+		if v.Name == name && (datacenter == "" || v.Datacenter == datacenter) && v.ExtraConfig[KeyImage] == StateImporting {
+			return v.UUID, nil
+		}
+	}
+	return "", nil
+}
+
 // defaultLease bounds an import without a deadline of its own.
 const defaultLease = 4 * time.Hour
 

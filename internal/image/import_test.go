@@ -253,6 +253,9 @@ func TestImportNameInUse(t *testing.T) {
 	if _, err := e.m.Read(e.ctx, first.UUID); err != nil {
 		t.Fatalf("the existing VM was touched: %v", err)
 	}
+	if uuid, err := e.m.Leftover(e.ctx, "taken", ""); err != nil || uuid != "" {
+		t.Errorf("Leftover of a ready image = %q, %v", uuid, err)
+	}
 	// An import still running in another apply: its lease has not run out.
 	e.reconfigure("taken", types.VirtualMachineConfigSpec{ExtraConfig: []types.BaseOptionValue{
 		&types.OptionValue{Key: image.KeyImage, Value: image.StateImporting},
@@ -267,6 +270,9 @@ func TestImportNameInUse(t *testing.T) {
 	// An import killed half-way: its lease ran out.
 	e.reconfigure("taken", types.VirtualMachineConfigSpec{ExtraConfig: []types.BaseOptionValue{
 		&types.OptionValue{Key: image.KeyLeaseUntil, Value: time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)}}})
+	if uuid, err := e.m.Leftover(e.ctx, "taken", ""); err != nil || uuid != first.UUID {
+		t.Errorf("Leftover = %q, %v; want %s", uuid, err, first.UUID)
+	}
 	// Removing it destroys a VM the caller's state did not create: the
 	// caller is asked, and a refusal stops the import with it intact.
 	var asked []string

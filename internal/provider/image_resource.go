@@ -82,7 +82,15 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	replace := !req.State.Raw.IsNull() && plan.replaces(&state)
 	switch {
 	case req.State.Raw.IsNull():
-		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: imageType, Object: object, Action: policy.ActionImageImport})
+		op := guard.Op{ResourceType: imageType, Object: object, Action: policy.ActionImageImport}
+		if r.data != nil && r.data.client != nil && known(plan.Name) {
+			// An interrupted import of this name will be removed first: a
+			// VM this state did not create, shown as its own effect.
+			if uuid, _ := r.data.images(&resp.Diagnostics).Leftover(ctx, object, r.data.datacenterScope(plan.Datacenter)); uuid != "" {
+				op.Effects = append(op.Effects, policy.ActionAdoptExisting)
+			}
+		}
+		r.data.warnIfRefused(&resp.Diagnostics, op)
 	case replace:
 		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: imageType, Object: state.Name.ValueString(), ID: state.ID.ValueString(), Action: policy.ActionImageDelete})
 		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: imageType, Object: object, Action: policy.ActionImageImport})

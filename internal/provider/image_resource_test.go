@@ -20,11 +20,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/acctest"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/image"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/image/ovatest"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/simhost"
 )
@@ -364,4 +366,88 @@ func TestImageAndFile_restrictedPlanWarns(t *testing.T) {
 			t.Errorf("%s: standard mode warned on a new one: %s", tc.typ, w.Detail)
 		}
 	}
+}
+
+// leaveInterruptedImport makes the VM a killed import leaves behind: named
+// like the image, marked importing, its lease run out.
+func leaveInterruptedImport(t *testing.T, h *acctest.Host, name string) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := h.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Logout(ctx) }()
+	f := find.NewFinder(c.Client, true)
+	dc, err := f.DefaultDatacenter(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetDatacenter(dc)
+	folders, err := dc.Folders(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := f.DefaultResourcePool(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := types.VirtualMachineConfigSpec{Name: name, GuestId: "otherGuest64", Files: &types.VirtualMachineFileInfo{VmPathName: "[LocalDS_0]"},
+		ExtraConfig: []types.BaseOptionValue{
+			&types.OptionValue{Key: image.KeyImage, Value: image.StateImporting},
+			&types.OptionValue{Key: image.KeyLeaseUntil, Value: time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)},
+		}}
+	task, err := folders.VmFolder.CreateVM(ctx, spec, pool, nil)
+	if err == nil {
+		err = task.Wait(ctx)
+	}
+	if err != nil {
+		t.Fatalf("leave an interrupted import: %v", err)
+	}
+}
+
+// TestAccImage_interruptedImport: the leftover of a killed import of the
+// same name is removed by the next deployment, which is a destructive
+// effect of its own (adopt_existing): standard mode refuses it without an
+// elevation, unrestricted mode removes it and deploys.
+func TestAccImage_interruptedImport(t *testing.T) {
+	h := acctest.StartHost(t, simhost.Options{Templates: -1})
+	ova, _ := writeOVA(t, t.TempDir(), "img.ova", "img")
+	cfg := func(mode string) string {
+		return h.ProviderConfig(mode) + fmt.Sprintf(`
+resource "ceso_image" "app" {
+  name             = "app-image"
+  source           = %q
+  network_mappings = { "VM Network" = "VM Network" }
+}
+`, ova)
+	}
+	var leftover string
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             func(*terraform.State) error { return nothingNamed(h, "app-image") },
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					leaveInterruptedImport(t, h, "app-image")
+					leftover = h.VM(context.Background(), "app-image").Self.Value // the simulator derives UUIDs from names
+				},
+				Config:      cfg(`mode = "standard"`),
+				ExpectError: acctest.ErrorMatching("Refused", "adopt_existing"),
+			},
+			{
+				Config: cfg(unrestricted),
+				Check: func(s *terraform.State) error {
+					if got := stateAttr(s, "ceso_image.app", "moid"); got == leftover || got == "" {
+						return fmt.Errorf("image moid %q, want a new VM (leftover %s)", got, leftover)
+					}
+					if n := strings.Count(strings.Join(h.VMNames(context.Background()), ","), "app-image"); n != 1 {
+						return fmt.Errorf("%d VMs named app-image, want 1", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
 }
