@@ -26,12 +26,13 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+	p := provider.NewInstance(version)
+	err := providerserver.Serve(context.Background(), p.Factory, providerserver.ServeOpts{
 		Address: "registry.terraform.io/esxi-commander/ceso",
 		Debug:   debug,
 	})
 	// Terraform stops the plugin server gracefully; log out what is still open.
-	provider.Shutdown(context.Background())
+	p.Shutdown(context.Background())
 	if err != nil {
 		log.Fatal(err.Error())
 	}

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# make demo: build the provider and the CLI, generate a small OVA, start a
-# simulated ESXi host on 127.0.0.1 with no template, apply examples/quickstart
-# against it with a dev override (the OVA becomes a template, a VM is made from
-# it), print the outputs, then destroy and stop the simulator, whatever happens.
+# make demo: pick the CLI (scripts/demo-cli.sh: CESO_CLI, else tofu or
+# terraform on PATH, else build OpenTofu), build the provider, generate a small
+# OVA, start a simulated ESXi host on 127.0.0.1 with no template, apply
+# examples/quickstart against it with a dev override (the OVA becomes a
+# template, a VM is made from it), print the outputs, then destroy and stop the
+# simulator, whatever happens.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="${root}/.demo"
-cli="${CESO_DEMO_CLI:-${root}/bin/tofu}"
+cli="$(bash "${root}/scripts/demo-cli.sh")"
 rm -rf "${work}"
 mkdir -p "${work}/plugins" "${work}/tmp"
 platform="$(go env GOOS)_$(go env GOARCH)"

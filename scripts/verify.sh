@@ -8,6 +8,7 @@
 #   examples  scripts/examples.sh: formatted, and valid against the fresh build
 #   alerts    promtool check/test of examples/monitoring (skipped without promtool)
 #   release   goreleaser check (skipped until `make release-check` built bin/goreleaser)
+#   gate      scripts/bench-gate.sh: no fixed SOAP round-trip count grew against bench/baseline.txt
 #   test      unit and acceptance tests, once, with OpenTofu (TF_ACC=1) and coverage
 #
 # Every step runs even when an earlier one failed; the summary table shows
@@ -89,6 +90,7 @@ if [[ -x "${bin}/goreleaser" ]]; then
 else
   skip release "bin/goreleaser not built (make release-check builds it)"
 fi
+run gate bash scripts/bench-gate.sh
 run test run_tests
 
 echo

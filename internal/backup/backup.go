@@ -46,6 +46,10 @@ type Manager struct {
 	// hook, in tests, runs after each step; errAbandon from it stops the
 	// backup on the spot without any clean-up, as a killed process would.
 	hook func(step string) error
+
+	// LeaseTTL is how long a backup's lease lasts without a renewal
+	// (DefaultLeaseTTL when zero; at least 2 s).
+	LeaseTTL time.Duration
 }
 
 // errAbandon, returned by a test hook, simulates the death of the process.

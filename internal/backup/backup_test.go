@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vmware/govmomi/object"
@@ -318,6 +319,7 @@ func TestInterruptedBackupIsCleanedUpByTheNext(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, simhost.Options{})
 	st := e.makeVM("crash", 2, vm.PowerOn)
+	e.b.LeaseTTL = 2 * time.Second
 	backup.SetHook(e.b, func(step string) error {
 		if step == "disk-copied-0" {
 			return backup.ErrAbandon // the process dies after the snapshot and one disk
@@ -345,9 +347,23 @@ func TestInterruptedBackupIsCleanedUpByTheNext(t *testing.T) {
 	if _, err := fresh.Find(e.ctx, cat[0].ID, ""); !backup.IsNotFound(err) {
 		t.Errorf("find of the incomplete backup = %v", err)
 	}
+	// The crashed backup's lease still runs: its leftovers are not touched.
+	var busy *backup.BusyError
+	if _, err := fresh.Backup(e.ctx, backup.Spec{VM: st.UUID, Destination: dest}); !errors.As(err, &busy) || busy.ID != cat[0].ID {
+		t.Fatalf("backup while the crashed one's lease runs = %v, want a *BusyError naming %s", err, cat[0].ID)
+	}
+	if s := e.snapshots("crash"); len(s) != 1 {
+		t.Fatalf("the refused backup touched the snapshots: %v", s)
+	}
+	time.Sleep(e.b.LeaseTTL) // the crashed process renews nothing
 	res, err := fresh.Backup(e.ctx, backup.Spec{VM: st.UUID, Destination: dest})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range e.files("backups/crash/" + res.Manifest.ID) {
+		if strings.HasSuffix(f, backup.LeaseName) {
+			t.Errorf("the complete backup kept its lease file: %s", f)
+		}
 	}
 	if len(res.CleanedUp) != 2 || !strings.HasPrefix(res.CleanedUp[0], "snapshot "+backup.SnapshotPrefix) || !strings.HasPrefix(res.CleanedUp[1], "folder ") {
 		t.Errorf("cleaned up %q", res.CleanedUp)
@@ -418,11 +434,12 @@ func TestRestoreMakesANewVMFromTheBackup(t *testing.T) {
 	if n := got2.State.NICs; len(n) != 1 || n[0].AdapterType != "e1000e" {
 		t.Errorf("nics = %+v", n)
 	}
-	// The same restore again (an interrupted apply) adopts the VM it made;
-	// a restore onto any other VM's name is refused.
-	again, err := e.vms.Create(e.ctx, vm.Spec{Name: "restored", Backup: m.ID, Power: vm.PowerOff}, vm.Options{})
-	if err != nil || !again.Adopted || again.State.UUID != r.UUID {
-		t.Errorf("restore of the same backup to its VM = %+v, %v", again, err)
+	// The same restore again (from a state that does not hold the VM it
+	// made) never takes it over; neither does a restore onto any other
+	// VM's name.
+	var notInState *vm.NotInStateError
+	if _, err := e.vms.Create(e.ctx, vm.Spec{Name: "restored", Backup: m.ID, Power: vm.PowerOff}, vm.Options{}); !errors.As(err, &notInState) || notInState.UUID != r.UUID {
+		t.Errorf("restore of the same backup to its VM = %v, want a *NotInStateError", err)
 	}
 	_, err = e.vms.Create(e.ctx, vm.Spec{Name: "orig", Backup: m.ID}, vm.Options{})
 	if fes := vm.FieldErrors(err); len(fes) != 1 || fes[0].Field != "name" || !strings.Contains(err.Error(), "never restores over") {

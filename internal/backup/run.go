@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
-	"github.com/vmware/govmomi/vmdk"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 )
@@ -35,6 +33,8 @@ type run struct {
 	made     bool                          // the backup folder exists
 	snapshot *types.ManagedObjectReference // ceso's snapshot while it exists
 	manifest *Manifest
+	skew     time.Duration    // the host's clock minus the local one
+	beat     *beat            // renews the lease while the folder exists
 	configs  []string         // names of the configuration files copied
 	srcSize  map[string]int64 // their sizes at the source just before the copy (with Verify)
 }
@@ -51,7 +51,7 @@ type layout struct {
 	devices   []types.BaseVirtualDevice
 	vmx       string
 	files     []types.VirtualMachineFileLayoutExFileInfo
-	disks     []types.VirtualMachineFileLayoutExDiskLayout
+	layoutEx  *types.VirtualMachineFileLayoutEx
 	snapshots []types.VirtualMachineSnapshotTree // flattened
 	tools     string
 	power     string
@@ -71,7 +71,7 @@ func (r *run) readVM(ctx context.Context, s *esxi.Session) (*layout, error) {
 		l.devices, l.vmx = o.Config.Hardware.Device, o.Config.Files.VmPathName
 	}
 	if o.LayoutEx != nil {
-		l.files, l.disks = o.LayoutEx.File, o.LayoutEx.Disk
+		l.files, l.layoutEx = o.LayoutEx.File, o.LayoutEx
 	}
 	if o.Guest != nil {
 		l.tools = o.Guest.ToolsRunningStatus
@@ -90,24 +90,7 @@ func (r *run) readVM(ctx context.Context, s *esxi.Session) (*layout, error) {
 }
 
 // used is the space a disk's files take (every file of its chain).
-func (l *layout) used(key int32) int64 {
-	size := map[int32]int64{}
-	for _, f := range l.files {
-		size[f.Key] = f.Size
-	}
-	var n int64
-	for _, d := range l.disks {
-		if d.Key != key {
-			continue
-		}
-		for _, u := range d.Chain {
-			for _, k := range u.FileKey {
-				n += size[k]
-			}
-		}
-	}
-	return n
-}
+func (l *layout) used(key int32) int64 { return esxi.ChainSize(l.layoutEx, key) }
 
 // configFiles are the .vmx and .nvram to copy, with their sizes.
 func (l *layout) configFiles() []types.VirtualMachineFileLayoutExFileInfo {
@@ -153,6 +136,12 @@ func (r *run) do(ctx context.Context, s *esxi.Session) error {
 			return err
 		}
 	}
+	if err := r.readClock(ctx, s); err != nil {
+		return err
+	}
+	if err := r.checkLeftovers(ctx, s, leftovers, earlier); err != nil {
+		return err
+	}
 	if err := r.cleanLeftovers(ctx, s, leftovers, earlier); err != nil {
 		return err
 	}
@@ -164,11 +153,24 @@ func (r *run) do(ctx context.Context, s *esxi.Session) error {
 		return err
 	}
 	r.made = true
+	// The lease before the snapshot: whoever finds the snapshot finds the
+	// lease through it.
+	if err := r.writeLease(ctx, r.st); err != nil {
+		return r.fail(ctx, s, err)
+	}
+	r.beat = r.renewLease(ctx, s)
+	defer r.beat.stop()
 	if err := r.copyAll(ctx, s, l, disks); err != nil {
 		return r.fail(ctx, s, err)
 	}
 	if err := r.finish(ctx); err != nil {
 		return r.fail(ctx, s, err)
+	}
+	// With the manifest written the folder is a complete backup, which no
+	// cleanup touches: the lease can go.
+	r.beat.stop()
+	if err := r.st.remove(ctx, r.dir.Join(LeaseName)); err != nil {
+		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("removing the lease file %s failed (%v); it is harmless", r.dir.Join(LeaseName), err))
 	}
 	r.res.Manifest = r.manifest
 	r.prune(ctx, earlier)
@@ -253,29 +255,6 @@ func human(b int64) string {
 	return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
 }
 
-// cleanLeftovers removes what interrupted backups of this VM left: ceso's
-// snapshots, and folders without a manifest under the VM's folder.
-func (r *run) cleanLeftovers(ctx context.Context, s *esxi.Session, snaps []types.VirtualMachineSnapshotTree, earlier []Entry) error {
-	for _, t := range snaps {
-		what := fmt.Sprintf("ceso's snapshot %s of VM %s, left by an interrupted backup", t.Name, r.vm.Name)
-		if err := removeSnapshot(ctx, s, t.Snapshot, what); err != nil {
-			return err
-		}
-		r.res.CleanedUp = append(r.res.CleanedUp, "snapshot "+t.Name+" of VM "+r.vm.Name)
-	}
-	for _, e := range earlier {
-		if e.Status != StatusIncomplete {
-			continue
-		}
-		dir, _ := ParseLocation(e.Dir)
-		if err := r.st.remove(ctx, dir); err != nil {
-			return fmt.Errorf("remove the folder %s an interrupted backup left: %w", e.Dir, err)
-		}
-		r.res.CleanedUp = append(r.res.CleanedUp, "folder "+e.Dir)
-	}
-	return nil
-}
-
 func (r *run) newManifest(l *layout, disks []srcDisk, ctrls []Controller, nics []NIC) *Manifest {
 	f := r.m.client.Facts()
 	v := r.vm
@@ -344,36 +323,12 @@ func (r *run) copyAll(ctx context.Context, s *esxi.Session, l *layout, disks []s
 		}
 	}
 	if r.snapshot != nil {
-		if err := removeSnapshot(ctx, s, *r.snapshot, "ceso's backup snapshot of VM "+r.vm.Name); err != nil {
+		if err := esxi.RemoveSnapshot(ctx, s, r.vm.Ref, *r.snapshot, "ceso's backup snapshot of VM "+r.vm.Name); err != nil {
 			return err
 		}
 		r.snapshot = nil
 	}
 	return r.step("snapshot-removed")
-}
-
-// sourceSizes lists the configuration files at the source just before
-// they are copied, for the verification to compare with.
-func (r *run) sourceSizes(ctx context.Context, configs []types.VirtualMachineFileLayoutExFileInfo) error {
-	r.srcSize = map[string]int64{}
-	byDir := map[Location][]string{}
-	for _, f := range configs {
-		l, err := ParseLocation(f.Name)
-		if err != nil {
-			continue
-		}
-		byDir[l.Parent()] = append(byDir[l.Parent()], l.Base())
-	}
-	for dir, names := range byDir {
-		found, err := r.st.search(ctx, dir, false, names...)
-		if err != nil {
-			return err
-		}
-		for _, e := range found {
-			r.srcSize[e.name] = e.size
-		}
-	}
-	return nil
 }
 
 func (r *run) snapshotVM(ctx context.Context, s *esxi.Session, l *layout) error {
@@ -384,7 +339,7 @@ func (r *run) snapshotVM(ctx context.Context, s *esxi.Session, l *layout) error 
 	vmo := object.NewVirtualMachine(s.Client, r.vm.Ref)
 	task, err := vmo.CreateSnapshot(ctx, SnapshotPrefix+r.id,
 		"ceso backup "+r.id+" to "+r.dest.String()+"; removed when the copy is done", false, quiesce)
-	info, err := waitOrCancel(ctx, "snapshot VM "+r.vm.Name, task, err)
+	info, err := esxi.WaitOrCancel(ctx, "snapshot VM "+r.vm.Name, task, err)
 	if info != nil {
 		if ref, ok := info.Result.(types.ManagedObjectReference); ok {
 			r.snapshot = &ref
@@ -400,250 +355,4 @@ func (r *run) snapshotVM(ctx context.Context, s *esxi.Session, l *layout) error 
 	}
 	r.manifest.Quiesced = quiesce
 	return nil
-}
-
-func (r *run) findSnapshot(ctx context.Context, s *esxi.Session) *types.ManagedObjectReference {
-	l, err := r.readVM(ctx, s)
-	if err != nil {
-		return nil
-	}
-	for _, t := range l.snapshots {
-		if t.Name == SnapshotPrefix+r.id {
-			ref := t.Snapshot
-			return &ref
-		}
-	}
-	return nil
-}
-
-// finish lists the copies, verifies them if asked and writes the manifest.
-func (r *run) finish(ctx context.Context) error {
-	found, err := r.st.search(ctx, r.dir, false)
-	if err != nil {
-		return err
-	}
-	have := map[string]entry{}
-	for _, e := range found {
-		if !e.folder && e.name != ManifestName {
-			have[e.name] = e
-		}
-	}
-	diskOf := map[string]int{} // file name -> disk index
-	for i, d := range r.manifest.Disks {
-		diskOf[d.File] = i
-	}
-	names := make([]string, 0, len(have))
-	for n := range have {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var problems []string
-	for _, n := range names {
-		e := have[n]
-		f := File{Name: n, Size: e.size, Kind: "other"}
-		switch {
-		case strings.HasSuffix(n, ".vmx"):
-			f.Kind = "config"
-		case strings.HasSuffix(n, ".nvram"):
-			f.Kind = "nvram"
-		case strings.HasSuffix(n, ".vmdk"):
-			f.Kind = "disk-extent"
-			if _, ok := diskOf[n]; ok {
-				f.Kind = "disk"
-			}
-		}
-		if i, ok := diskOf[n]; ok {
-			r.manifest.Disks[i].SizeBytes += e.size
-		} else if i, ok := extentOf(n, r.manifest.Disks); ok {
-			r.manifest.Disks[i].SizeBytes += e.size
-		}
-		if r.spec.Verify {
-			if want, ok := r.srcSize[n]; ok && want != e.size {
-				problems = append(problems, fmt.Sprintf("%s has %d bytes, its source %d", n, e.size, want))
-			}
-			if f.Kind != "disk-extent" && f.Kind != "other" && e.size <= maxSmallFile {
-				b, err := r.st.download(ctx, r.dir.Join(n))
-				if err != nil {
-					return fmt.Errorf("verify %s: %w", r.dir.Join(n), err)
-				}
-				f.SHA256 = sum(b)
-				if i, ok := diskOf[n]; ok {
-					problems = append(problems, checkDescriptor(b, r.manifest.Disks[i], have)...)
-				}
-			}
-		}
-		r.manifest.Files = append(r.manifest.Files, f)
-		r.manifest.SizeBytes += e.size
-	}
-	for _, d := range r.manifest.Disks {
-		if _, ok := have[d.File]; !ok {
-			problems = append(problems, "the copy of "+d.Source+" ("+d.File+") is missing")
-		}
-	}
-	for _, n := range r.configs {
-		if _, ok := have[n]; !ok {
-			problems = append(problems, "the copy of "+n+" is missing")
-		}
-	}
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		return fmt.Errorf("the copies in %s failed verification: %s", r.dir, strings.Join(problems, "; "))
-	}
-	r.manifest.Verified = r.spec.Verify
-	if err := r.step("verified"); err != nil {
-		return err
-	}
-	r.manifest.Status = StatusComplete
-	r.manifest.Finished = r.m.now().UTC()
-	b, err := r.manifest.encode()
-	if err != nil {
-		return err
-	}
-	return r.st.upload(ctx, r.dir.Join(ManifestName), b)
-}
-
-// extentOf finds the disk an extent file ("web-flat.vmdk") belongs to.
-func extentOf(name string, disks []Disk) (int, bool) {
-	for i, d := range disks {
-		base := strings.TrimSuffix(d.File, ".vmdk")
-		if strings.HasPrefix(name, base+"-") && strings.HasSuffix(name, ".vmdk") {
-			return i, true
-		}
-	}
-	return 0, false
-}
-
-// checkDescriptor checks a copied disk's descriptor: it parses, its
-// capacity is the source disk's, and its extents are there.
-func checkDescriptor(b []byte, d Disk, have map[string]entry) []string {
-	desc, err := vmdk.ParseDescriptor(strings.NewReader(string(b)))
-	if err != nil {
-		return []string{fmt.Sprintf("the descriptor %s does not parse: %v", d.File, err)}
-	}
-	var out []string
-	if c := desc.Capacity(); c != d.CapacityBytes {
-		out = append(out, fmt.Sprintf("the copy %s has a capacity of %d bytes, its source %d", d.File, c, d.CapacityBytes))
-	}
-	named := true
-	for _, x := range desc.Extent {
-		if _, ok := have[path.Base(x.Info)]; x.Info != "" && !ok {
-			named = false
-		}
-	}
-	if _, flat := have[strings.TrimSuffix(d.File, ".vmdk")+"-flat.vmdk"]; !named && !flat {
-		out = append(out, "the data file of "+d.File+" is missing")
-	}
-	return out
-}
-
-// fail cleans up after a failed attempt: the snapshot goes, the partial
-// copies go, and a manifest with status failed records the error. A
-// simulated crash (errAbandon) leaves everything as it is.
-func (r *run) fail(ctx context.Context, s *esxi.Session, cause error) error {
-	if errors.Is(cause, errAbandon) {
-		return cause
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-	defer cancel()
-	var notes []string
-	if r.snapshot != nil {
-		if err := removeSnapshot(ctx, s, *r.snapshot, "ceso's backup snapshot of VM "+r.vm.Name); err != nil {
-			notes = append(notes, fmt.Sprintf("removing the snapshot %s%s failed too (%v): the next backup of this VM removes it", SnapshotPrefix, r.id, err))
-		} else {
-			r.snapshot = nil
-		}
-	}
-	if r.made {
-		r.manifest.Status, r.manifest.Error, r.manifest.Finished = StatusFailed, cause.Error(), r.m.now().UTC()
-		r.manifest.Files, r.manifest.SizeBytes, r.manifest.Verified = nil, 0, false
-		for i := range r.manifest.Disks {
-			r.manifest.Disks[i].SizeBytes = 0
-		}
-		err := r.st.remove(ctx, r.dir)
-		if err == nil {
-			err = r.st.mkdir(ctx, r.dir)
-		}
-		if err == nil {
-			var b []byte
-			if b, err = r.manifest.encode(); err == nil {
-				err = r.st.upload(ctx, r.dir.Join(ManifestName), b)
-			}
-		}
-		if err != nil {
-			notes = append(notes, fmt.Sprintf("cleaning up the partial backup folder %s failed too (%v): it has no manifest, is never listed as a good backup, and the next backup of this VM removes it", r.dir, err))
-		} else {
-			r.res.Manifest = r.manifest
-			notes = append(notes, fmt.Sprintf("the partial copies were removed; %s records the failure", r.dir.Join(ManifestName)))
-		}
-	}
-	msg := fmt.Sprintf("backup of VM %s failed: %%w", r.vm.Name)
-	if len(notes) > 0 {
-		msg += ". " + strings.Join(notes, "; ")
-	}
-	return fmt.Errorf(msg, cause)
-}
-
-// prune removes complete backups of this VM beyond Keep and its failed
-// attempts. It runs only after a complete backup; a failure is a warning.
-func (r *run) prune(ctx context.Context, earlier []Entry) {
-	var complete []Entry
-	for _, e := range earlier {
-		if e.Manifest == nil || !sameVM(e.Manifest, r.manifest) || e.ID == r.id {
-			continue
-		}
-		switch e.Status {
-		case StatusComplete:
-			complete = append(complete, e)
-		case StatusFailed:
-			r.drop(ctx, e)
-		}
-	}
-	if r.spec.Keep <= 0 {
-		return
-	}
-	sort.SliceStable(complete, func(i, j int) bool { return newer(complete[i], complete[j]) })
-	for i, e := range complete {
-		if i+1 >= r.spec.Keep { // the new backup is the first one kept
-			r.drop(ctx, e)
-		}
-	}
-}
-
-// wouldPrune lists the complete backups of this VM that retention removes
-// once this backup succeeds: the same choice prune makes, made before the
-// first write so the caller can refuse it.
-func (r *run) wouldPrune(earlier []Entry) []string {
-	if r.spec.Keep <= 0 {
-		return nil
-	}
-	var complete []Entry
-	for _, e := range earlier {
-		if e.Status == StatusComplete && e.Manifest != nil && strings.EqualFold(e.Manifest.VM.UUID, r.spec.VM) && r.spec.VM != "" {
-			complete = append(complete, e)
-		}
-	}
-	sort.SliceStable(complete, func(i, j int) bool { return newer(complete[i], complete[j]) })
-	var out []string
-	for i, e := range complete {
-		if i+1 >= r.spec.Keep {
-			out = append(out, e.Dir)
-		}
-	}
-	return out
-}
-
-func (r *run) drop(ctx context.Context, e Entry) {
-	dir, err := ParseLocation(e.Dir)
-	if err == nil {
-		err = r.st.remove(ctx, dir)
-	}
-	if err != nil {
-		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("retention: removing the backup %s failed (%v); the next backup tries again", e.Dir, err))
-		return
-	}
-	r.res.Pruned = append(r.res.Pruned, e.Dir)
-}
-
-func sameVM(a, b *Manifest) bool {
-	return strings.EqualFold(a.VM.UUID, b.VM.UUID) && a.VM.UUID != ""
 }

@@ -12,10 +12,8 @@ import (
 	"path"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/vmware/govmomi/object"
-	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
@@ -59,11 +57,11 @@ func (st *store) datastore(name string) (*object.Datastore, error) {
 
 // mkdir makes a folder and its parents; an existing folder is fine.
 func (st *store) mkdir(ctx context.Context, l Location) error {
-	err := object.NewFileManager(st.s.Client).MakeDirectory(ctx, l.String(), st.dco(), true)
-	if err != nil && esxi.KindOf(err) != esxi.KindDuplicateName {
-		return esxi.Wrap("make folder "+l.String(), err)
+	ds, err := st.snap.FindDatastore(l.Datastore, st.dc.Name)
+	if err != nil {
+		return err
 	}
-	return nil
+	return esxi.MakeDirectory(ctx, st.s, st.dc.Ref, ds, l.Folder)
 }
 
 // remove deletes a file or a folder with everything in it; a missing one is fine.
@@ -78,45 +76,20 @@ func (st *store) remove(ctx context.Context, l Location) error {
 // copyFile copies one file (not a disk) with FileManager.
 func (st *store) copyFile(ctx context.Context, src string, dst Location) error {
 	task, err := object.NewFileManager(st.s.Client).CopyDatastoreFile(ctx, src, st.dco(), dst.String(), st.dco(), false)
-	_, err = waitOrCancel(ctx, "copy "+src+" to "+dst.String(), task, err)
+	_, err = esxi.WaitOrCancel(ctx, "copy "+src+" to "+dst.String(), task, err)
 	return err
-}
-
-// waitOrCancel waits for a long task. When the caller gives up (its
-// context is cancelled or times out), the task is cancelled on the host and
-// waited for, so the clean-up that follows does not race a copy that is
-// still running.
-func waitOrCancel(ctx context.Context, op string, task *object.Task, err error) (*types.TaskInfo, error) {
-	info, err := esxi.WaitTask(ctx, op, task, err)
-	if err != nil && task != nil && ctx.Err() != nil {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		_ = task.Cancel(cctx)
-		_, _ = esxi.WaitTask(cctx, op, task, nil)
-	}
-	return info, err
 }
 
 // copyDisk copies a virtual disk (its whole chain, consolidated) into dst
 // in the given provisioning.
 func (st *store) copyDisk(ctx context.Context, src string, dst Location, format, family string) error {
-	spec := &types.VirtualDiskSpec{DiskType: diskType(format), AdapterType: string(types.VirtualDiskAdapterTypeLsiLogic)}
+	spec := &types.VirtualDiskSpec{DiskType: esxi.DiskType(format), AdapterType: string(types.VirtualDiskAdapterTypeLsiLogic)}
 	if family == "ide" {
 		spec.AdapterType = string(types.VirtualDiskAdapterTypeIde)
 	}
 	task, err := object.NewVirtualDiskManager(st.s.Client).CopyVirtualDisk(ctx, src, st.dco(), dst.String(), st.dco(), spec, false)
-	_, err = waitOrCancel(ctx, "copy disk "+src+" to "+dst.String(), task, err)
+	_, err = esxi.WaitOrCancel(ctx, "copy disk "+src+" to "+dst.String(), task, err)
 	return err
-}
-
-func diskType(format string) string {
-	switch format {
-	case FormatThick:
-		return string(types.VirtualDiskTypePreallocated)
-	case FormatEagerZeroed:
-		return string(types.VirtualDiskTypeEagerZeroedThick)
-	}
-	return string(types.VirtualDiskTypeThin)
 }
 
 // browser returns the datastore's browser (one property read, cached).
@@ -258,19 +231,4 @@ func kindOfStatus(code int) esxi.Kind {
 func sum(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
-}
-
-// removeSnapshot removes one snapshot (not its children) and consolidates.
-func removeSnapshot(ctx context.Context, s *esxi.Session, ref types.ManagedObjectReference, what string) error {
-	req := types.RemoveSnapshot_Task{This: ref, RemoveChildren: false, Consolidate: types.NewBool(true)}
-	res, err := methods.RemoveSnapshot_Task(ctx, s.Client, &req)
-	var task *object.Task
-	if err == nil {
-		task = object.NewTask(s.Client, res.Returnval)
-	}
-	_, err = esxi.WaitTask(ctx, "remove "+what, task, err)
-	if esxi.KindOf(err) == esxi.KindNotFound {
-		return nil
-	}
-	return err
 }

@@ -232,14 +232,16 @@ resource "ceso_vm" "disks" {
 		t.Errorf("the datastore went from %d to %d files", len(filesBefore), len(filesAfter))
 	}
 
-	// A create that would take over another workspace's VM.
-	out, planned, err = other.plan(standard + disks(2))
-	if err != nil || !planned {
-		t.Fatalf("plan: %v\n%s", err, out)
-	}
-	expectOutput(t, out, "Apply Will Refuse This Change", "adopt_existing")
+	// A create that would take over another workspace's VM: no grant makes
+	// that right, so the plan refuses it and points to import, and the
+	// apply (which plans again) never reaches the host.
 	h.ResetMethods()
-	other.applyFails(standard+disks(2), "Elevation Required For Destructive Change", "adopt_existing")
+	out, _, err = other.plan(standard + disks(2))
+	if err == nil {
+		t.Fatalf("a plan that takes over another state's VM succeeded:\n%s", out)
+	}
+	expectOutput(t, out, "VM Exists And Is Not In This State", "import")
+	other.applyFails(standard+disks(2), "VM Exists And Is Not In This State")
 	h.noHostCalls(true)
 	h.exactlyOne("eff-disks")
 
@@ -267,7 +269,6 @@ resource "ceso_backup" "b" {
 	w.applyFails(standard+disks(2)+backup(2), "Elevation Required For Destructive Change", "backup_prune")
 	h.noHostCalls(true)
 	expectAudited(t, auditPath, map[string]string{"kind": "outcome", "outcome": "refused", "resource_type": "ceso_backup"}, "backup_prune")
-	expectAudited(t, auditPath, map[string]string{"kind": "outcome", "outcome": "refused", "object": "eff-disks"}, "adopt_existing")
 }
 
 // Attack 7: the agent chooses the host (HCL host beat CESO_HOST), and the

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/acctest"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/cli"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/provider"
 )
@@ -36,8 +37,21 @@ func TestMain(m *testing.M) {
 		policy.SetSystemPathForTest(p)
 		os.Exit(serve())
 	}
+	if os.Getenv(cliEnv) != "" {
+		// The approver's commands, as the guide test runs them (through a
+		// copy named ceso or a shim named terraform-provider-ceso): they
+		// read the scenario's system policy like the provider does.
+		if p := os.Getenv(systemPolicyEnv); p != "" {
+			policy.SetSystemPathForTest(p)
+		}
+		os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	acctest.Main(m)
 }
+
+// cliEnv, set in a guide test's shell, makes the test binary run the
+// approver commands, as the provider binary does when a person runs it.
+const cliEnv = "CESO_CHAOS_CLI"
 
 // pidFileEnv names a file the serving provider writes its process id to,
 // so a scenario can kill it mid-apply.
@@ -49,10 +63,11 @@ func serve() int {
 	if p := os.Getenv(pidFileEnv); p != "" {
 		_ = os.WriteFile(p, []byte(strconv.Itoa(os.Getpid())), 0o600)
 	}
-	err := providerserver.Serve(context.Background(), provider.New("chaos"), providerserver.ServeOpts{
+	p := provider.NewInstance("chaos")
+	err := providerserver.Serve(context.Background(), p.Factory, providerserver.ServeOpts{
 		Address: "registry.terraform.io/esxi-commander/ceso",
 	})
-	provider.Shutdown(context.Background())
+	p.Shutdown(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

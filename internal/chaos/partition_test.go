@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/types"
@@ -30,8 +31,10 @@ func cutWhenServed(h *chaosHost, p *acctest.Proxy, method string) {
 // three moments: right after CreateVM_Task (the VM exists, the provider
 // never learns its reference), during the disk copy, and during the
 // power-on (the VM is complete). The apply fails saying the host could not
-// be reached; after the network heals, the next apply adopts or replaces
-// what the cut left, ending with exactly one VM and no orphan files.
+// be reached; after the network heals and the cut create's lease ran out,
+// the next apply removes and makes again what the cut left, or, for a
+// complete VM, refuses to take it over and points to import; after the
+// import it converges. Exactly one VM and no orphan files.
 func TestAccChaos_partitionDuringCreate(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -40,11 +43,12 @@ func TestAccChaos_partitionDuringCreate(t *testing.T) {
 	}{
 		{"CreateVM_Task", []string{"Cleaned Up An Interrupted Create"}},
 		{"CopyVirtualDisk_Task", []string{"Cleaned Up An Interrupted Create"}},
-		{"PowerOnVM_Task", []string{"Adopted VM From An Interrupted Create"}},
+		{"PowerOnVM_Task", []string{"Error: VM Exists And Is Not In This State", "terraform import"}},
 	} {
 		t.Run(tc.method, func(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t)
+			w.env = append(w.env, "CESO_LEASE_TTL="+leaseTTL.String())
 			h := startHost(t, simhost.Options{})
 			p := acctest.StartProxy(t, h.URL.Host)
 			cfg := h.config(p.URL(h.URL).String()) + `
@@ -65,8 +69,18 @@ resource "ceso_vm" "web" {
 
 			p.Heal()
 			h.ClearHooks()
-			out := w.mustApply(cfg)
-			expectOutput(t, out, tc.want...)
+			// The cut create's lease runs out: no process renews it.
+			time.Sleep(leaseTTL + time.Second)
+			if tc.method == "PowerOnVM_Task" {
+				w.applyFails(cfg, tc.want...)
+				uuid := h.vmUUID("web-01")
+				if out, err := w.run("import", "-input=false", "-no-color", "ceso_vm.web", uuid); err != nil {
+					t.Fatalf("import: %v\n%s", err, out)
+				}
+				w.mustApply(cfg)
+			} else {
+				expectOutput(t, w.mustApply(cfg), tc.want...)
+			}
 			h.exactlyOne("web-01")
 			h.noOrphans("web-01")
 			w.converged(cfg)

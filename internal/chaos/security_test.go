@@ -145,7 +145,7 @@ resource "ceso_vm" "web" {
 		want  []string
 	}{
 		{"no grant", "", []string{"Error: Refused: Elevation Required For Destructive Change",
-			`ceso refused delete of ceso_vm "web-01"`, "standard mode needs an elevation", "grant issue --mode unrestricted --scope \"web-01\""}},
+			`ceso refused delete of ceso_vm "web-01"`, "standard mode needs an elevation", "--mode unrestricted --scope \"web-01\""}},
 		{"grant for other VMs", ap.Grant("unrestricted", []string{"other-*"}, time.Now(), time.Hour), []string{
 			"Error: Refused: Elevation Grant Does Not Apply", `ceso refused delete of ceso_vm "web-01"`,
 			`it covers VMs matching other-*, not "web-01"`}},

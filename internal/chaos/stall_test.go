@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/types"
@@ -17,7 +18,8 @@ import (
 // while the provider waits for the disk copy task to finish. Neither hangs
 // until the operation's own timeout (3m here): the apply fails on
 // api_timeout, with an error that names the operation, the call and
-// api_timeout. Once the network is back, the next apply converges.
+// api_timeout. Once the network is back and the stalled create's lease ran
+// out, the next apply converges.
 func TestAccChaos_networkStalls(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -33,6 +35,7 @@ func TestAccChaos_networkStalls(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t)
+			w.env = append(w.env, "CESO_LEASE_TTL="+leaseTTL.String())
 			h := startHost(t, simhost.Options{})
 			p := acctest.StartProxy(t, h.URL.Host)
 			vm := `
@@ -64,6 +67,8 @@ resource "ceso_vm" "web" {
 
 			p.Heal()
 			h.ClearHooks()
+			// The stalled create could not remove its VM; its lease runs out.
+			time.Sleep(leaseTTL + time.Second)
 			cfg := h.config(p.URL(h.URL).String()) + vm
 			w.mustApply(cfg)
 			h.exactlyOne("web-01")

@@ -28,6 +28,7 @@ func TestAccChaos_apiTimeout(t *testing.T) {
 		t.Run(tc.method, func(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t)
+			w.env = append(w.env, "CESO_LEASE_TTL="+leaseTTL.String())
 			h := startHost(t, simhost.Options{})
 			vm := `
 resource "ceso_vm" "slow" {
@@ -53,6 +54,9 @@ resource "ceso_vm" "slow" {
 				h.noLeaks(true)
 			}
 
+			// The VM the host made after the provider gave up carries that
+			// create's lease: the next apply waits for it to run out.
+			time.Sleep(leaseTTL)
 			// The host is quick again; the default api_timeout applies.
 			cfg := h.config("") + vm
 			out := w.mustApply(cfg)

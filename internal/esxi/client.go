@@ -11,7 +11,9 @@ import (
 type Client struct {
 	Pool      *Pool
 	Inventory *Inventory
-	facts     Facts
+	// Watcher serves waits on VMs without reading the inventory per poll.
+	Watcher *Watcher
+	facts   Facts
 }
 
 // Connect validates cfg, logs in once (the first pooled session), and reads
@@ -22,7 +24,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{Pool: pool, Inventory: NewInventory(pool)}
+	c := &Client{Pool: pool, Inventory: NewInventory(pool), Watcher: NewWatcher(pool)}
 	err = pool.WithSession(ctx, func(ctx context.Context, s *Session) error {
 		f, err := readFacts(ctx, s)
 		c.facts = f

@@ -20,7 +20,15 @@ type Facts struct {
 	LicenceName  string
 	LicenceKey   string // edition key, not the licence key itself
 	FreeLicence  bool
+	// LicenceUnknown is set when the account may not read the licences (a
+	// least-privilege role without Global.Licenses): ceso then cannot tell a
+	// free host, which refuses every write, from a licensed one.
+	LicenceUnknown bool
 }
+
+// LicenceUnknownMessage is the warning for an account that cannot read the
+// licences.
+const LicenceUnknownMessage = "The account cannot read the host's licences (it lacks the Global.Licenses privilege), so ceso cannot tell whether the host runs the free vSphere Hypervisor licence, which refuses every change made through the API. Everything else works; if the host does run the free licence, writes fail at apply with RestrictedVersion. Grant the privilege (read-only is enough) to have ceso check it up front."
 
 // FreeLicenceMessage is the one plain sentence users see for a free host.
 const FreeLicenceMessage = "This ESXi host runs the free vSphere Hypervisor licence, which refuses every change made through the API (RestrictedVersion). ceso can read it (data sources, plan) but cannot create, change or delete anything on it; assign a paid or evaluation licence to the host to manage it with ceso."
@@ -42,7 +50,12 @@ func readFacts(ctx context.Context, s *Session) (Facts, error) {
 	}
 	lics, err := license.NewManager(s.Client).List(ctx)
 	if err != nil {
-		return f, Wrap("read licences", err)
+		err = Wrap("read licences", err)
+		if KindOf(err) == KindNoPermission {
+			f.LicenceUnknown = true
+			return f, nil
+		}
+		return f, err
 	}
 	f.LicenceName, f.LicenceKey, f.FreeLicence = summarizeLicences(lics, f.IsVCenter)
 	return f, nil

@@ -17,7 +17,6 @@ type VM struct {
 	BIOSUUID       string // config.uuid
 	Template       bool
 	PowerState     string // poweredOn, poweredOff, suspended
-	Connection     string
 	CPUs           int32
 	CoresPerSocket int32
 	MemoryMB       int32
@@ -111,6 +110,7 @@ type Folder struct {
 	Path       string
 	Datacenter string
 	ChildType  []string
+	StoragePod bool // a datastore cluster (its children are datastores)
 }
 
 // ResourcePool is one resource pool.
@@ -120,6 +120,7 @@ type ResourcePool struct {
 	Path       string
 	Datacenter string
 	Owner      types.ManagedObjectReference
+	VApp       bool // a vApp (a resource pool that also holds VMs)
 }
 
 // ComputeResource is a standalone host's compute resource or a cluster.

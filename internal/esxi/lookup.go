@@ -3,6 +3,7 @@ package esxi
 import (
 	"errors"
 	"fmt"
+	"github.com/vmware/govmomi/vim25/types"
 	"regexp"
 	"sort"
 	"strings"
@@ -186,14 +187,32 @@ func (s *Snapshot) FindDatacenter(name string) (Datacenter, error) {
 // FindFolder finds a VM folder by inventory path, or by a path relative to
 // the datacenter's VM folder (e.g. "web" for /dc/vm/web).
 func (s *Snapshot) FindFolder(value, datacenter string) (Folder, error) {
+	// The VM folders' roots by their real paths: a datacenter inside a
+	// folder on vCenter has a path longer than "/<name>".
+	roots := map[types.ManagedObjectReference]bool{}
+	for _, d := range s.Datacenters {
+		roots[d.VMFolder] = true
+	}
+	var rootPaths []string
+	for _, f := range s.Folders {
+		if roots[f.Ref] {
+			rootPaths = append(rootPaths, f.Path)
+		}
+	}
 	var found []Folder
 	for _, f := range s.Folders {
-		if !inDatacenter(f.Datacenter, datacenter) {
+		if !inDatacenter(f.Datacenter, datacenter) || f.StoragePod {
 			continue
 		}
-		rel := strings.TrimPrefix(f.Path, "/"+f.Datacenter+"/vm")
-		if f.Path == value || strings.Trim(rel, "/") == strings.Trim(value, "/") && rel != f.Path {
+		if f.Path == value {
 			found = append(found, f)
+			continue
+		}
+		for _, root := range rootPaths {
+			if rel, ok := strings.CutPrefix(f.Path, root); ok && (rel == "" || rel[0] == '/') && strings.Trim(rel, "/") == strings.Trim(value, "/") {
+				found = append(found, f)
+				break
+			}
 		}
 	}
 	f, err := one(found, "folder", "path", value, func(f Folder) string { return f.Path })

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -56,6 +57,13 @@ func (d *dialer) newSoapClient() *soap.Client {
 		pinCertificate(sc.DefaultTransport().TLSClientConfig, d.thumb)
 	}
 	sc.UserAgent = "terraform-provider-ceso"
+	if d.counter != nil {
+		rt := sc.Transport
+		if rt == nil {
+			rt = http.DefaultTransport
+		}
+		sc.Transport = countingTransport{rt: rt, c: d.counter}
+	}
 	if sc.Namespace == "" {
 		sc.Namespace = "urn:" + vim25.Namespace
 	}

@@ -17,7 +17,8 @@ import (
 // sessionCollector is one property collector per session for task waits.
 // govmomi's Task.WaitForResult creates and destroys a collector for every
 // wait (5 round trips); the session's default collector is cheaper but is
-// not safe for concurrent waits (they hang, see SIMULATOR.md). A pooled
+// not safe for concurrent waits (ten goroutines waiting over one session
+// hung, and the simulator then would not shut down). A pooled
 // session is used by one goroutine at a time, so a collector of its own,
 // with a lock in case a caller does wait from several goroutines, costs 3
 // round trips per wait and never hangs.

@@ -23,6 +23,7 @@ type CallCounter struct {
 	mu      sync.Mutex
 	methods map[string]int64
 	total   atomic.Int64
+	bytes   atomic.Int64 // response bytes read (bytes.go)
 	observe func(method string)
 }
 
@@ -43,6 +44,23 @@ func (c *CallCounter) add(method string) {
 
 // Total is the number of round trips so far.
 func (c *CallCounter) Total() int64 { return c.total.Load() }
+
+// Fixed is the number of round trips so far other than long polls
+// (WaitForUpdatesEx). A task wait makes one long poll, or more when the task
+// has not ended by the time the host answers the first, so their number
+// depends on timing and load; every other call depends only on the code.
+// The round-trip regression gate (scripts/bench-check.sh) compares this.
+func (c *CallCounter) Fixed() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var n int64
+	for m, v := range c.methods {
+		if !longPoll[m] {
+			n += v
+		}
+	}
+	return n
+}
 
 // Methods returns a copy of the per-method counts.
 func (c *CallCounter) Methods() map[string]int64 {

@@ -32,6 +32,8 @@ func (g *Guard) decide(op Op, current string) policy.Decision {
 	// name at plan time is decided at apply, when it is known.
 	names := []string{op.Object}
 	switch {
+	case op.Unscoped:
+		names = nil
 	case current != "" && op.Object == "":
 		names = []string{current}
 	case current != "" && current != op.Object:

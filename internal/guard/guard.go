@@ -23,6 +23,10 @@ type Op struct {
 	// Object is the name a grant's scope is matched against: the VM name
 	// the configuration asks for (for a backup, the name of its VM).
 	Object string
+	// Unscoped says Object names nothing on a host (a rendered cloud-init
+	// payload's hostname): a grant's scope is not matched against it, and
+	// the mode and the host alone decide. Object still goes to the audit.
+	Unscoped bool
 	// ID is the object's identity on the host: the UUID of an existing
 	// object, empty for a new one (its name then stands for it). A
 	// plan-bound grant lists it.

@@ -131,11 +131,12 @@ func TestDoDecisions(t *testing.T) {
 		grantScope string
 		action     policy.Action
 		object     string
+		unscoped   bool
 		wantRun    bool
 		wantMsg    string
 	}{
 		{name: "restricted refuses create", mode: "restricted", action: policy.ActionCreate, object: "web-1",
-			wantMsg: `ceso refused create of ceso_vm "web-1": restricted mode refuses every change; ask an approver for a grant: terraform-provider-ceso grant issue`},
+			wantMsg: `ceso refused create of ceso_vm "web-1": restricted mode refuses every change; create "web-1" needs standard mode. An approver grants this one change with: terraform-provider-ceso grant issue --host HOST`},
 		{name: "restricted refuses update", mode: "restricted", action: policy.ActionUpdate, object: "web-1", wantMsg: "restricted mode refuses every change"},
 		{name: "restricted with grant", mode: "restricted", grantMode: policy.Standard, grantScope: "web-*", action: policy.ActionCreate, object: "web-1", wantRun: true},
 		{name: "standard creates", mode: "standard", action: policy.ActionCreate, object: "web-1", wantRun: true},
@@ -145,6 +146,11 @@ func TestDoDecisions(t *testing.T) {
 		{name: "standard delete elevated", mode: "standard", grantMode: policy.Unrestricted, grantScope: "web-*", action: policy.ActionDelete, object: "web-1", wantRun: true},
 		{name: "grant out of scope", mode: "standard", grantMode: policy.Unrestricted, grantScope: "web-*", action: policy.ActionDelete, object: "db-1",
 			wantMsg: `covers VMs matching web-*, not "db-1"`},
+		// A cloud-init payload's hostname is not a VM name: a grant's
+		// scope is not matched against it, only its mode.
+		{name: "unscoped object ignores the scope", mode: "restricted", grantMode: policy.Standard, grantScope: "web-a", action: policy.ActionCreate, object: "www-a", unscoped: true, wantRun: true},
+		{name: "scoped object outside the scope", mode: "restricted", grantMode: policy.Standard, grantScope: "web-a", action: policy.ActionCreate, object: "www-a",
+			wantMsg: `covers VMs matching web-a, not "www-a"`},
 		{name: "unrestricted restores over", mode: "unrestricted", action: policy.ActionRestoreOver, object: "db-1", wantRun: true},
 	}
 	for _, tt := range tests {
@@ -157,7 +163,7 @@ func TestDoDecisions(t *testing.T) {
 			}
 			g := mustNew(t, cfg)
 			ran := false
-			err := g.Do(t.Context(), Op{ResourceType: "ceso_vm", Object: tt.object, Action: tt.action}, func(context.Context) error {
+			err := g.Do(t.Context(), Op{ResourceType: "ceso_vm", Object: tt.object, Unscoped: tt.unscoped, Action: tt.action}, func(context.Context) error {
 				ran = true
 				return nil
 			})
@@ -265,7 +271,8 @@ func TestPlanHasNoSideEffects(t *testing.T) {
 	w := newWorld(t, "standard")
 	g := mustNew(t, w.config("restricted"))
 	d := g.Plan(Op{ResourceType: "ceso_vm", Object: "web-1", Action: policy.ActionCreate})
-	if d.Allowed || d.Summary() != "Change Refused In Restricted Mode" || !strings.Contains(d.Reason, "grant issue --mode standard --scope \"web-1\"") {
+	if d.Allowed || d.Summary() != "Change Refused In Restricted Mode" || !strings.Contains(d.Reason, "--mode standard --scope \"web-1\"") ||
+		!strings.Contains(d.Reason, "terraform-provider-ceso review plan.json") || strings.Contains(d.Reason, "elevation attribute") {
 		t.Errorf("Plan = %+v", d)
 	}
 	if d := g.Plan(Op{ResourceType: "ceso_vm", Object: "web-1", Action: policy.ActionRead}); !d.Allowed {

@@ -29,6 +29,15 @@ const (
 	// ActionAdoptExisting takes over, or destroys and remakes, a ceso VM
 	// of the same name that this state did not create, during a create.
 	ActionAdoptExisting Action = "adopt_existing"
+	// ActionPowerCycle shuts a running VM's guest down and powers it on
+	// again, for a change it cannot take while it runs. It is an effect of
+	// an update, recorded so the audit and the review say the guest went
+	// down. Standard, not destructive: the configuration asked for it
+	// (allow_power_cycle = true), the guest shuts down cleanly, and no data
+	// is lost; the availability it costs is what the change's author chose.
+	// A cycle that may end in a hard power-off (force_power_off) also
+	// carries power_off_forced, which is destructive.
+	ActionPowerCycle Action = "power_cycle"
 	// ActionDiscard removes an object that lives only in Terraform state,
 	// such as a rendered cloud-init payload: nothing on a host is lost, so
 	// it is not destructive, but it is still a change restricted mode refuses.
@@ -58,6 +67,7 @@ var actionRequires = map[Action]Mode{
 	ActionDiskDelete:     Unrestricted,
 	ActionBackupPrune:    Unrestricted,
 	ActionAdoptExisting:  Unrestricted,
+	ActionPowerCycle:     Standard,
 }
 
 // TerraformAction is the Terraform plan action an action belongs to, the
@@ -66,7 +76,7 @@ func (a Action) TerraformAction() string {
 	switch a {
 	case ActionDelete, ActionReplace, ActionBackupDelete, ActionDiscard, ActionImageDelete, ActionFileDelete:
 		return "delete"
-	case ActionUpdate, ActionPowerOffForced, ActionDiskDelete:
+	case ActionUpdate, ActionPowerOffForced, ActionDiskDelete, ActionPowerCycle:
 		return "update"
 	default:
 		return "create"

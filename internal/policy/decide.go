@@ -38,6 +38,7 @@ type Decision struct {
 	// grant is no way on; the refusal says what is.
 	NoApprovers   bool
 	approversNote string
+	host          string // the host name a grant for it names ("" when none is connected)
 }
 
 // Label is "allowed", "elevated" or "refused".
@@ -80,6 +81,9 @@ func DecideSubject(mode Mode, s Subject, grant *Grant, now time.Time) Decision {
 	action := s.Action
 	object := strings.Join(s.Names, `", "`)
 	d := Decision{Mode: mode, Action: action, Object: object, Required: action.RequiredMode()}
+	if len(s.Hosts) > 0 {
+		d.host = s.Hosts[0]
+	}
 	if !mode.Valid() {
 		d.Reason = fmt.Sprintf("ceso has no valid mode (%v); this is a bug in the caller", mode)
 		return d
@@ -149,12 +153,23 @@ func refusalReason(d Decision) string {
 			fmt.Fprintf(&b, "; the elevation grant does not apply: %v", d.GrantErr)
 		}
 	}
-	scope := fmt.Sprintf("%q", d.Object)
+	// The hint names what this one change needs; a plan usually has more
+	// than one, and the CLI shows only the first of several alike
+	// warnings, so it points at review for the grant of the whole plan
+	// (its highest mode). The grant travels in CESO_ELEVATION on the
+	// runner: the provider block is the agent's to edit.
+	scope, what := fmt.Sprintf("%q", d.Object), fmt.Sprintf("%s %q", d.Action, d.Object)
 	if d.Object == "" {
-		scope = "'*'"
+		scope, what = "'*'", string(d.Action)
 	}
-	fmt.Fprintf(&b, "; ask an approver for a grant: %s --mode %s --scope %s --reason \"...\" --approver <name> --ttl 1h, then set CESO_ELEVATION or the provider's elevation attribute",
-		GrantCommand, d.Required, scope)
+	host := d.host
+	if host == "" {
+		host = "HOST"
+	}
+	fmt.Fprintf(&b, "; %s needs %s mode. An approver grants this one change with: %s --host %s --mode %s --scope %s --key KEY_FILE --approver NAME --reason \"...\" --ttl 1h. "+
+		"For every change of the plan at once (the highest mode it needs), run terraform-provider-ceso review plan.json on the saved plan (terraform show -json tfplan > plan.json). "+
+		"The apply takes the grant from CESO_ELEVATION",
+		what, d.Required, GrantCommand, host, d.Required, scope)
 	return b.String()
 }
 

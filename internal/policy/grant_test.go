@@ -200,7 +200,7 @@ func TestDecide(t *testing.T) {
 	}{
 		{name: "restricted read", mode: Restricted, action: ActionRead, wantLabel: DecisionAllowed},
 		{name: "restricted create", mode: Restricted, action: ActionCreate, object: "web-1", wantLabel: DecisionRefused, wantNeeds: true,
-			wantMsg: `restricted mode refuses every change; ask an approver for a grant: terraform-provider-ceso grant issue --mode standard --scope "web-1"`},
+			wantMsg: `restricted mode refuses every change; create "web-1" needs standard mode. An approver grants this one change with: terraform-provider-ceso grant issue --host HOST --mode standard --scope "web-1"`},
 		{name: "restricted create with grant", mode: Restricted, action: ActionCreate, object: "web-1", grant: standardOnly, now: t0, wantLabel: DecisionElevated, wantNeeds: true},
 		{name: "standard update", mode: Standard, action: ActionUpdate, wantLabel: DecisionAllowed},
 		{name: "standard delete", mode: Standard, action: ActionDelete, object: "web-1", wantLabel: DecisionRefused, wantNeeds: true,

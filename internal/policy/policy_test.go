@@ -57,6 +57,11 @@ func TestActionDestructive(t *testing.T) {
 			t.Errorf("%s.Destructive() = %v, want %v", a, got, destructive[a])
 		}
 	}
+	// A power cycle the configuration allowed is standard: the guest shuts
+	// down cleanly and nothing is lost (see ActionPowerCycle).
+	if ActionPowerCycle.RequiredMode() != Standard {
+		t.Errorf("power_cycle requires %s, want standard", ActionPowerCycle.RequiredMode())
+	}
 	if Action("format_disk").RequiredMode() != Unrestricted {
 		t.Error("an unknown action must fail closed and require unrestricted")
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -55,29 +54,14 @@ const backupType = "ceso_backup"
 // destinationPattern is the shape of a datastore folder, "[datastore] folder".
 var destinationPattern = regexp.MustCompile(`^\[[^\]]+\]`)
 
-// backupManagers holds one backup manager per configured provider (and
-// version written into manifests), so backups of one VM in a run are
-// serialised.
-var backupManagers sync.Map // backupKey -> *backup.Manager
-
-type backupKey struct {
-	data    *providerData
-	version string
-}
-
 // backups returns the backup domain API, or reports that no host is configured.
-func (d *providerData) backups(diags *diag.Diagnostics, version string) backup.API {
+func (d *providerData) backups(diags *diag.Diagnostics) backup.API {
 	if d == nil || d.client == nil {
 		diags.AddError("No Host Configured",
 			"Backups are made on an ESXi host or vCenter. Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
 		return nil
 	}
-	m, _ := backupManagers.LoadOrStore(backupKey{d, version}, backup.New(d.client, version))
-	api, ok := m.(backup.API)
-	if !ok {
-		diags.AddError("Unexpected Backup Manager", fmt.Sprintf("Expected a backup.API, got %T. This is a bug in the provider; please report it.", m))
-	}
-	return api
+	return d.backupAPI
 }
 
 // addBackupError reports a domain error on the attribute it blames.
@@ -191,7 +175,7 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	newBackup := req.State.Raw.IsNull() || replaced
 	// The VM must exist for a new backup; an existing backup outlives its VM.
 	if newBackup && r.data != nil && r.data.client != nil && known(plan.VM) {
-		name, err := r.data.backups(&resp.Diagnostics, r.version).VMName(ctx, plan.VM.ValueString())
+		name, err := r.data.backups(&resp.Diagnostics).VMName(ctx, plan.VM.ValueString())
 		if err != nil {
 			addBackupError(&resp.Diagnostics, "Cannot Find VM", err)
 			return
@@ -200,7 +184,7 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	// A destination typo fails the plan, like a VM's datastore, not the apply.
 	if newBackup && r.data != nil && r.data.client != nil && known(plan.Destination) {
-		if err := r.data.backups(&resp.Diagnostics, r.version).CheckDestination(ctx, plan.VM.ValueString(), plan.Destination.ValueString()); err != nil {
+		if err := r.data.backups(&resp.Diagnostics).CheckDestination(ctx, plan.VM.ValueString(), plan.Destination.ValueString()); err != nil {
 			addBackupError(&resp.Diagnostics, "Invalid Destination", err)
 			return
 		}
@@ -236,7 +220,7 @@ func backupCreateOp(object string, plan *backupModel) guard.Op {
 func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan backupModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	api := r.data.backups(&resp.Diagnostics, r.version)
+	api := r.data.backups(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() || api == nil {
 		return
 	}
@@ -292,7 +276,7 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 func (r *backupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state backupModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	api := r.data.backups(&resp.Diagnostics, r.version)
+	api := r.data.backups(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() || api == nil {
 		return
 	}
@@ -357,7 +341,7 @@ func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		}
 		return
 	}
-	api := r.data.backups(&resp.Diagnostics, r.version)
+	api := r.data.backups(&resp.Diagnostics)
 	if api == nil {
 		return
 	}

@@ -125,7 +125,7 @@ func (d *backupsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		}
 		f.NewerThan = t
 	}
-	api := d.data.backups(&resp.Diagnostics, "")
+	api := d.data.backups(&resp.Diagnostics)
 	if api == nil {
 		return
 	}

@@ -31,14 +31,17 @@ func (r *cloudinitResource) Configure(_ context.Context, req resource.ConfigureR
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-// cloudinitOp names the guarded operation; the hostname stands for the VM
-// name a grant's scope is matched against.
+// cloudinitOp names the guarded operation. A payload writes nothing to a
+// host and the VM that uses it is not knowable here (any number may), so
+// it is guarded by mode alone: restricted mode refuses it, standard allows
+// every change of it, and a grant's scope (VM names) is never matched
+// against its hostname. The hostname names it in the audit.
 func cloudinitOp(ctx context.Context, src interface {
 	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
 }, action policy.Action) guard.Op {
 	var host types.String
 	_ = src.GetAttribute(ctx, path.Root("hostname"), &host)
-	return guard.Op{ResourceType: "ceso_cloudinit", Object: host.ValueString(), Action: action}
+	return guard.Op{ResourceType: "ceso_cloudinit", Object: host.ValueString(), Unscoped: true, Action: action}
 }
 
 func (r *cloudinitResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -47,6 +50,8 @@ func (r *cloudinitResource) Metadata(_ context.Context, req resource.MetadataReq
 
 func (r *cloudinitResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = cloudinitSchema()
+	resp.Schema.MarkdownDescription += " Its changes are guarded by mode alone (restricted mode refuses them, standard allows them); " +
+		"an elevation grant's scope, which names VMs, is not matched against its `hostname`. The `ceso_vm` that uses the payload is guarded by its own name."
 }
 
 func (r *cloudinitResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -58,11 +63,13 @@ func (r *cloudinitResource) ValidateConfig(ctx context.Context, req resource.Val
 // apply".
 func (r *cloudinitResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	defer func() {
-		src := cloudinitOp(ctx, req.Plan, "")
-		if req.Plan.Raw.IsNull() {
-			src = cloudinitOp(ctx, req.State, "")
+		if action, ok := plannedAction(req, resp, policy.ActionDiscard, false); ok {
+			op := cloudinitOp(ctx, req.Plan, action)
+			if req.Plan.Raw.IsNull() {
+				op = cloudinitOp(ctx, req.State, action)
+			}
+			r.data.warnIfRefused(&resp.Diagnostics, op)
 		}
-		r.data.guardPlan(req, resp, src.ResourceType, src.Object, "", policy.ActionDiscard)
 	}()
 	if req.Plan.Raw.IsNull() || !req.Config.Raw.IsFullyKnown() {
 		return // destroy, or inputs known only at apply

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 )
@@ -29,24 +30,24 @@ func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 }
 
 // snapshot returns the shared inventory read, or an error when no host is
-// configured. The read passes the guard, which audits it (one record per
-// data source read) and counts it.
+// configured. The fetch from the host passes the guard, which audits and
+// counts it (the AroundFetch hook of Configure): one read record per batched
+// read however many data sources it serves, so a refresh writes one read
+// record, not one fsynced record per data source. A data source served from
+// that read reads nothing more from the host and writes no record of its own.
 func (d *providerData) snapshot(ctx context.Context, diags *diag.Diagnostics, typeName string) *esxi.Snapshot {
 	if d == nil || d.client == nil {
 		diags.AddError("No Host Configured",
 			"This data source reads an ESXi host or vCenter. Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
 		return nil
 	}
-	var s *esxi.Snapshot
-	err := d.guard.Read(ctx, typeName, "", func(ctx context.Context) error {
-		var err error
-		s, err = d.client.Inventory.Get(ctx)
-		return err
-	})
+	s, err := d.client.Inventory.Get(ctx)
 	if err != nil {
 		diags.AddError("Cannot Read Inventory", err.Error())
 		return nil
 	}
+	tflog.Trace(ctx, "data source served from the shared inventory read", map[string]any{
+		"data_source": typeName, "inventory_fetched": s.Fetched})
 	return s
 }
 

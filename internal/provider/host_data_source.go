@@ -64,8 +64,8 @@ func (d *hostDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 			"version":            computed("Product version of the host."),
 			"build":              computed("Build number of the host."),
 			"is_vcenter":         schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the provider is connected to vCenter."},
-			"licence":            computed("Name of the licence of the endpoint."),
-			"free_licence":       schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the host runs the free vSphere Hypervisor licence, which refuses every API write."},
+			"licence":            computed("Name of the licence of the endpoint; null when the account may not read licences (a warning says so)."),
+			"free_licence":       schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the host runs the free vSphere Hypervisor licence, which refuses every API write; null when the account may not read licences."},
 			"cpu_cores":          schema.Int64Attribute{Computed: true, MarkdownDescription: "Physical CPU cores."},
 			"cpu_threads":        schema.Int64Attribute{Computed: true, MarkdownDescription: "CPU threads."},
 			"cpu_capacity_mhz":   schema.Int64Attribute{Computed: true, MarkdownDescription: "Total CPU capacity in MHz (cores × core speed)."},
@@ -102,6 +102,10 @@ func (d *hostDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	f := d.data.client.Facts()
 	m.Name, m.ID, m.Path, m.Cluster = types.StringValue(h.Name), types.StringValue(h.Ref.Value), types.StringValue(h.Path), types.StringValue(h.Cluster)
 	m.Product, m.IsVCenter, m.Licence, m.FreeLicence = types.StringValue(f.Product), types.BoolValue(f.IsVCenter), types.StringValue(f.LicenceName), types.BoolValue(f.FreeLicence)
+	if f.LicenceUnknown {
+		// The account may not read licences: unknown, not "none".
+		m.Licence, m.FreeLicence = types.StringNull(), types.BoolNull()
+	}
 	m.FullName, m.Version, m.Build = types.StringValue(h.ProductName), types.StringValue(h.ProductVersion), types.StringValue(h.ProductBuild)
 	if h.ProductVersion == "" { // some hosts leave summary.config.product empty; fall back to the endpoint's
 		m.FullName, m.Version, m.Build = types.StringValue(f.FullName), types.StringValue(f.Version), types.StringValue(f.Build)

@@ -16,12 +16,33 @@ var _ provider.Provider = (*cesoProvider)(nil)
 // cesoProvider is the ceso provider; version is set by main from ldflags.
 type cesoProvider struct {
 	version string
+	opened  *opened // what Configure opened, closed by Instance.Shutdown
 }
 
 // New returns a constructor for the provider, as providerserver expects.
+// What it opens is closed when the process ends; a process that can say
+// when it stops serving uses NewInstance and Shutdown instead.
 func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &cesoProvider{version: version} }
+	return NewInstance(version).Factory
 }
+
+// Instance is the provider of one serving process.
+type Instance struct {
+	p *cesoProvider
+}
+
+// NewInstance returns the provider a process serves.
+func NewInstance(version string) *Instance {
+	return &Instance{p: &cesoProvider{version: version, opened: &opened{}}}
+}
+
+// Factory returns the instance's provider, as providerserver expects.
+func (i *Instance) Factory() provider.Provider { return i.p }
+
+// Shutdown logs out every session the instance opened and closes its
+// guards (a final metrics push, the audit file closed). main calls it after
+// the plugin server stops.
+func (i *Instance) Shutdown(ctx context.Context) { i.p.opened.close(ctx) }
 
 func (p *cesoProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "ceso"
@@ -38,7 +59,7 @@ func (p *cesoProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data, diags := configure(ctx, cfg, p.version)
+	data, diags := configure(ctx, cfg, p.version, p.opened)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/esxi-commander/terraform-provider-ceso/internal/backup"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/guard"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/policy"
@@ -27,27 +28,38 @@ var durationPattern = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h
 
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
-	client     *esxi.Client // nil when no host is configured
-	vms        vm.API       // VM domain logic over client; nil without a host
+	client *esxi.Client // nil when no host is configured
+	vms    vm.API       // VM domain logic over client; nil without a host
+	// backupAPI is the backup domain logic over client (nil without a
+	// host), one per configured provider so backups of one VM in a run are
+	// serialised.
+	backupAPI  backup.API
 	guard      *guard.Guard // every write and read passes it
 	datacenter string
 }
 
-// live tracks configured clients so main can log them out when Terraform
-// stops the provider process (the framework has no close hook).
-var live struct {
+// opened is what one provider instance configured, so the process can
+// log the sessions out and close the guards when Terraform stops it (the
+// framework has no close hook). It belongs to the instance, not to the
+// process: a test process runs many providers.
+type opened struct {
 	sync.Mutex
 	data []*providerData
 }
 
-// Shutdown logs out every session the provider opened and closes the
-// guards (a final metrics push, the audit file closed). main calls it after
-// the plugin server stops.
-func Shutdown(ctx context.Context) {
-	live.Lock()
-	all := live.data
-	live.data = nil
-	live.Unlock()
+func (o *opened) add(d *providerData) {
+	o.Lock()
+	o.data = append(o.data, d)
+	o.Unlock()
+}
+
+// close logs out every session and closes the guards (a final metrics
+// push, the audit file closed).
+func (o *opened) close(ctx context.Context) {
+	o.Lock()
+	all := o.data
+	o.data = nil
+	o.Unlock()
 	for _, d := range all {
 		if d.client != nil {
 			d.client.Close(ctx)
@@ -67,7 +79,7 @@ func stringOrEnv(v types.String, env string) string {
 }
 
 // configure merges the block with the environment, validates, and connects.
-func configure(ctx context.Context, cfg providerModel, version string) (*providerData, diag.Diagnostics) {
+func configure(ctx context.Context, cfg providerModel, version string, track *opened) (*providerData, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	for name, v := range map[string]types.String{"host": cfg.Host, "username": cfg.Username, "password": cfg.Password} {
 		if v.IsUnknown() {
@@ -139,9 +151,7 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 		}
 	}
 	data := &providerData{datacenter: ec.Datacenter, guard: g}
-	live.Lock()
-	live.data = append(live.data, data)
-	live.Unlock()
+	track.add(data)
 	if ec.Host == "" {
 		tflog.Info(ctx, "no host configured: only host-independent objects (ceso_cloudinit) can be used")
 		return data, diags
@@ -174,6 +184,9 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 	if f.FreeLicence {
 		diags.AddWarning("Free ESXi Licence", esxi.FreeLicenceMessage)
 	}
+	if f.LicenceUnknown {
+		diags.AddWarning("Licence Unknown", esxi.LicenceUnknownMessage)
+	}
 	if err := g.SetHost(hostIdentities(f.InstanceUUID, ec.Host)...); err != nil {
 		var ce *guard.ConfigError
 		if errors.As(err, &ce) {
@@ -186,8 +199,32 @@ func configure(ctx context.Context, cfg providerModel, version string) (*provide
 	}
 	connected.Store(client)
 	data.client = client
-	data.vms = vm.New(client)
+	ttl := leaseTTL(&diags)
+	vms := vm.New(client)
+	vms.LeaseTTL = ttl
+	vms.DefaultDatacenter = ec.Datacenter
+	data.vms = vms
+	backups := backup.New(client, version)
+	backups.LeaseTTL = ttl
+	data.backupAPI = backups
 	return data, diags
+}
+
+// leaseTTL reads CESO_LEASE_TTL: how long the lease of a create or a
+// backup in progress lasts without a renewal (3 minutes when unset). Tests shorten it so a lease a
+// killed provider left runs out within the test; a holder only ever
+// shortens its own leases, so the variable cannot take another process's.
+func leaseTTL(diags *diag.Diagnostics) time.Duration {
+	v := os.Getenv("CESO_LEASE_TTL")
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		diags.AddWarning("Invalid CESO_LEASE_TTL", fmt.Sprintf("CESO_LEASE_TTL=%q is not a positive duration such as \"3m\"; the default (%s) applies.", v, vm.DefaultLeaseTTL))
+		return 0
+	}
+	return d
 }
 
 // newGuard builds the chokepoint from the safety attributes.

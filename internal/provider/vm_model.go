@@ -177,9 +177,8 @@ func (m *vmModel) fill(ctx context.Context, st *vm.VMState, manageDisks, manageN
 	m.ID, m.UUID, m.BIOSUUID, m.MOID = types.StringValue(st.UUID), types.StringValue(st.UUID), types.StringValue(st.BIOSUUID), types.StringValue(st.MOID)
 	m.Name, m.Path = types.StringValue(st.Name), types.StringValue(st.Path)
 	m.Folder, m.Datastore = types.StringValue(st.Folder), types.StringValue(st.Datastore)
-	if !known(m.Host) {
-		m.Host = types.StringValue(st.Host)
-	}
+	// Refreshed: a vMotion (DRS, an administrator, a relocate) moves it.
+	m.Host = types.StringValue(st.Host)
 	m.GuestID, m.Firmware, m.HardwareVersion = types.StringValue(st.GuestID), types.StringValue(st.Firmware), types.Int64Value(int64(st.HardwareVersion))
 	m.CPUs, m.CoresPerSocket, m.MemoryMB = types.Int64Value(int64(st.CPUs)), types.Int64Value(int64(st.CoresPerSocket)), types.Int64Value(st.MemoryMB)
 	m.CPUHotAdd, m.MemoryHotAdd, m.SCSIType = types.BoolValue(st.CPUHotAdd), types.BoolValue(st.MemoryHotAdd), types.StringValue(st.SCSIType)
@@ -246,9 +245,10 @@ func nonNil(s []string) []string {
 }
 
 // readKeys are the guestinfo / extra-config keys the configuration names,
-// for Read to report besides the ones ceso already manages.
+// for Read to report besides the ones ceso already manages, and the
+// spellings of folder, datastore and host to keep.
 func (m *vmModel) readKeys(ctx context.Context, diags *diag.Diagnostics) vm.ReadOptions {
-	var ro vm.ReadOptions
+	ro := vm.ReadOptions{Folder: m.Folder.ValueString(), Datastore: m.Datastore.ValueString(), Host: m.Host.ValueString()}
 	for _, mp := range []types.Map{m.GuestInfo, m.ExtraConfig} {
 		for k := range stringMap(ctx, mp, diags) {
 			ro.Keys = append(ro.Keys, k)

@@ -33,16 +33,34 @@ func (r *vmResource) planUpdate(ctx context.Context, state, plan *vmModel, resp 
 		return nil
 	}
 	plan.applyPlanned(up)
-	if plan.MACAddresses.IsUnknown() && !nicsChange(up) {
-		plan.MACAddresses = state.MACAddresses
+	cycles := powerCycles(state, plan, up)
+	if !nicsChange(up) {
+		if plan.MACAddresses.IsUnknown() {
+			plan.MACAddresses = state.MACAddresses
+		}
+		if !cycles && up.PowerChange == "" {
+			plan.keepGuestReport(state)
+		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
-	if len(up.NeedsPowerOff) > 0 && state.PowerState.ValueString() == vm.PowerOn && !plan.AllowPowerCycle.ValueBool() {
-		// A warning, not an error: a plan must still show drift; the apply
-		// refuses before changing anything.
-		resp.Diagnostics.AddAttributeWarning(path.Root("allow_power_cycle"), "Update Needs A Power Cycle",
-			fmt.Sprintf("Changing %s cannot be done while the VM runs, so this apply will fail. Set allow_power_cycle = true to let ceso power it off and on again, "+
-				"enable cpu_hot_add / memory_hot_add for later changes, or power the VM off first.", strings.Join(up.NeedsPowerOff, ", ")))
+	name := state.Name.ValueString()
+	switch {
+	case cycles && !plan.AllowPowerCycle.ValueBool():
+		// An error, not a warning: the apply would fail before changing
+		// anything, so a plan that looks applicable would only mislead
+		// the reviewer who approves it.
+		resp.Diagnostics.AddAttributeError(path.Root("allow_power_cycle"), "Update Needs A Power Cycle",
+			fmt.Sprintf("Changing %s of VM %q cannot be done while it is %s, and allow_power_cycle is false. To allow it, either set allow_power_cycle = true "+
+				"(ceso shuts the guest down and powers the VM on again), enable cpu_hot_add / memory_hot_add for CPU and memory changes "+
+				"(changing those flags itself needs the VM off), or power the VM off first (power_state = \"off\").",
+				strings.Join(up.NeedsPowerOff, ", "), name, state.PowerState.ValueString()))
+	case cycles:
+		detail := fmt.Sprintf("VM %q will be shut down and powered on again to change %s (allow_power_cycle = true); its guest is unavailable meanwhile.",
+			name, strings.Join(up.NeedsPowerOff, ", "))
+		if plan.ForcePowerOff.ValueBool() {
+			detail += fmt.Sprintf(" If the guest does not shut down within shutdown_timeout (%s), it is powered off hard (force_power_off = true).", plan.ShutdownTimeout.ValueString())
+		}
+		resp.Diagnostics.AddAttributeWarning(path.Root("allow_power_cycle"), "VM Will Be Power-Cycled", detail)
 	}
 	if up.DestroysFiles() {
 		resp.Diagnostics.AddAttributeWarning(path.Root("disk"), "Disk Files Will Be Deleted",
@@ -54,6 +72,42 @@ func (r *vmResource) planUpdate(ctx context.Context, state, plan *vmModel, resp 
 			"This update detaches "+strings.Join(up.KeepsDisks, ", ")+" (keep_on_remove) and moves the files to the VM's folder with \"-kept\" appended, on the same datastore; ceso no longer manages them.")
 	}
 	return up
+}
+
+// keepGuestReport keeps what VMware Tools reported (addresses, tools
+// status) from the state when the update neither power-cycles the VM, nor
+// changes its power state, nor touches its adapters: nothing in such an
+// update makes the guest report anything else, so "known after apply"
+// would only spill into every output that uses them. The apply returns
+// these same values (see keepPlannedGuestReport), and the next refresh
+// reads the guest's real ones, as it would without any change.
+func (m *vmModel) keepGuestReport(state *vmModel) {
+	if m.IPAddresses.IsUnknown() {
+		m.IPAddresses = state.IPAddresses
+	}
+	if m.DefaultIP.IsUnknown() {
+		m.DefaultIP = state.DefaultIP
+	}
+	if m.ToolsStatus.IsUnknown() {
+		m.ToolsStatus = state.ToolsStatus
+	}
+}
+
+// keepPlannedGuestReport restores, after an apply filled m from the host,
+// the guest report values the plan promised (keepGuestReport): the CLI
+// rejects an apply whose result differs from a known planned value, and a
+// guest that happened to report a new address mid-apply is seen by the
+// next refresh instead.
+func (m *vmModel) keepPlannedGuestReport(planned *vmModel) {
+	if known(planned.IPAddresses) {
+		m.IPAddresses = planned.IPAddresses
+	}
+	if !planned.DefaultIP.IsUnknown() {
+		m.DefaultIP = planned.DefaultIP
+	}
+	if !planned.ToolsStatus.IsUnknown() {
+		m.ToolsStatus = planned.ToolsStatus
+	}
 }
 
 // nicsChange reports whether the update adds, removes or readdresses an

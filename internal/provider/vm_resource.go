@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,7 +95,10 @@ func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	action, changes := plannedAction(req, resp, policy.ActionDelete, !req.State.Raw.IsNull() && len(replaceReasons(&state, &plan)) > 0)
+	if !req.State.Raw.IsNull() {
+		r.planMove(&state, &plan, resp)
+	}
+	action, changes := plannedAction(req, resp, policy.ActionDelete, !req.State.Raw.IsNull() && (len(replaceReasons(&state, &plan)) > 0 || len(resp.RequiresReplace) > 0))
 	if !changes {
 		return
 	}
@@ -122,6 +126,31 @@ func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 	r.data.warnIfRefused(&resp.Diagnostics, op)
 }
 
+// planMove decides how a change of datastore, host or resource pool is
+// made: vCenter moves the VM in place (RelocateVM_Task), a standalone host
+// cannot, so there the change replaces the VM, and the plan says why.
+func (r *vmResource) planMove(state, plan *vmModel, resp *resource.ModifyPlanResponse) {
+	vcenter := r.data != nil && r.data.client != nil && r.data.client.Facts().IsVCenter
+	var moved []string
+	for _, a := range []struct {
+		name        string
+		prior, want types.String
+	}{{"datastore", state.Datastore, plan.Datastore}, {"host", state.Host, plan.Host}, {"resource_pool", state.ResourcePool, plan.ResourcePool}} {
+		if a.want.IsUnknown() || a.want.IsNull() || a.prior.Equal(a.want) {
+			continue
+		}
+		moved = append(moved, a.name)
+		if !vcenter {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root(a.name))
+		}
+	}
+	if len(moved) > 0 && !vcenter {
+		resp.Diagnostics.AddWarning("Change Replaces The VM",
+			fmt.Sprintf("Changing %s moves the VM, which only vCenter can do (RelocateVM_Task); a standalone ESXi host cannot, so this plan replaces the VM: "+
+				"it is destroyed and made again, with a new identity.", strings.Join(moved, ", ")))
+	}
+}
+
 // replaceReasons lists the attributes whose change replaces the VM, mirroring
 // the RequiresReplace plan modifiers of the schema.
 func replaceReasons(state, plan *vmModel) []string {
@@ -135,11 +164,8 @@ func replaceReasons(state, plan *vmModel) []string {
 	differs("linked_clone", state.LinkedClone, plan.LinkedClone)
 	differs("clone_snapshot", state.CloneSnapshot, plan.CloneSnapshot)
 	differs("backup", state.Backup, plan.Backup)
-	differs("datastore", state.Datastore, plan.Datastore)
 	differs("datacenter", state.Datacenter, plan.Datacenter)
 	differs("cluster", state.Cluster, plan.Cluster)
-	differs("resource_pool", state.ResourcePool, plan.ResourcePool)
-	differs("host", state.Host, plan.Host)
 	differs("firmware", state.Firmware, plan.Firmware)
 	if plan.CloudinitUpdate.ValueString() != "in_place" {
 		differs("guestinfo", state.GuestInfo, plan.GuestInfo)
@@ -228,10 +254,6 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 		}
 		return
 	}
-	if res.Adopted {
-		resp.Diagnostics.AddWarning("Adopted VM From An Interrupted Create",
-			fmt.Sprintf("VM %q was made by an earlier create that did not finish; it was complete, so ceso took it over instead of making a second one.", spec.Name))
-	}
 	if res.Replaced {
 		resp.Diagnostics.AddWarning("Cleaned Up An Interrupted Create",
 			fmt.Sprintf("An earlier create of %q left an incomplete VM; ceso removed it and created the VM again.", spec.Name))
@@ -293,9 +315,6 @@ func (r *vmResource) Update(ctx context.Context, req resource.UpdateRequest, res
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if !forcesPowerOff(&state, &plan) {
-		opts.AllowForcedPowerOff = false
-	}
 	op := vmOp(&state, spec.Name, policy.ActionUpdate)
 	op.Current = currentName(api, state.ID.ValueString())
 	up, err := api.PlanUpdate(ctx, state.ID.ValueString(), spec)
@@ -304,6 +323,8 @@ func (r *vmResource) Update(ctx context.Context, req resource.UpdateRequest, res
 		return
 	}
 	op.Effects = updateEffects(&state, &plan, up)
+	// A hard power-off happens only where the guard decided on one.
+	opts.AllowForcedPowerOff = slices.Contains(op.Effects, policy.ActionPowerOffForced)
 	var res *vm.Result
 	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Update VM", func(ctx context.Context) error {
 		var err error
@@ -317,7 +338,9 @@ func (r *vmResource) Update(ctx context.Context, req resource.UpdateRequest, res
 		return
 	}
 	reportDisks(ctx, &resp.Diagnostics, res)
+	planned := plan
 	plan.fill(ctx, res.State, len(plan.Disks) > 0, len(plan.NICs) > 0, false, &resp.Diagnostics)
+	plan.keepPlannedGuestReport(&planned)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

@@ -43,8 +43,8 @@ func vmSchema(ctx context.Context) schema.Schema {
 		Version: 1,
 		MarkdownDescription: "A virtual machine: created empty or from a template (a standalone ESXi host gets a disk-by-disk copy, " +
 			"since it refuses clones; vCenter clones), with CPU, memory, disks, NICs, power state and a cloud-init payload. " +
-			"A VM ceso is creating carries a marker from its first task, so an interrupted create is adopted or cleaned up by the next apply, " +
-			"never duplicated. Import by UUID, inventory path or name.",
+			"A VM ceso is creating carries a marker and a lease from its first task, so an interrupted create is cleaned up by a later apply, " +
+			"never duplicated, and a create in progress elsewhere is never touched. Import by UUID, inventory path or name.",
 		Attributes: map[string]schema.Attribute{
 			"id": readOnlyString("The VM's instance UUID."),
 			"name": schema.StringAttribute{Required: true, MarkdownDescription: "VM name. Changing it renames the VM in place.",
@@ -59,12 +59,13 @@ func vmSchema(ctx context.Context) schema.Schema {
 			"backup": schema.StringAttribute{Optional: true, PlanModifiers: []planmodifier.String{replace},
 				MarkdownDescription: "Backup id or manifest path of a `ceso_backup` to restore into this new VM."},
 
-			"datastore":     computedString("Datastore for the VM's files (default: the template's, or the host's only datastore). Changing it replaces the VM.", replace),
+			"datastore": computedString("Datastore for the VM's files (default: the template's, or the host's only datastore). Changing it moves the VM's files on vCenter (Storage vMotion); " +
+				"a standalone host cannot move them, so there it replaces the VM (the plan says so)."),
 			"folder":        computedString("VM folder: an inventory path or a path relative to the datacenter's VM folder."),
 			"datacenter":    schema.StringAttribute{Optional: true, PlanModifiers: []planmodifier.String{replace}, MarkdownDescription: "vCenter: datacenter (default: the provider's)."},
 			"cluster":       schema.StringAttribute{Optional: true, PlanModifiers: []planmodifier.String{replace}, MarkdownDescription: "vCenter: cluster to place the VM in."},
-			"resource_pool": schema.StringAttribute{Optional: true, PlanModifiers: []planmodifier.String{replace}, MarkdownDescription: "vCenter: resource pool (name or path)."},
-			"host":          computedString("Host to place the VM on (vCenter); the host it runs on.", replace),
+			"resource_pool": schema.StringAttribute{Optional: true, MarkdownDescription: "vCenter: resource pool (name or path). Changing it moves the VM."},
+			"host":          computedString("Host to place the VM on (vCenter; changing it moves the VM with vMotion); the host it runs on, refreshed after a move."),
 
 			"guest_id":         computedString("Guest OS identifier, e.g. `ubuntu64Guest` (default: the template's, or `otherGuest64`)."),
 			"firmware":         computedString("`bios` or `efi`. Changing it replaces the VM.", replace),

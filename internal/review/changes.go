@@ -182,6 +182,7 @@ func (x *index) review(rc *resourceChange) (Change, []string) {
 	case "ceso_cloudinit":
 		c.ObjectKind = "hostname"
 		c.Object = firstStr(ch.After, ch.Before, "hostname")
+		c.Unscoped = true // as the provider guards it: by mode, not scope
 		x.generic(rc, &c, policy.ActionDiscard, "the rendered payload lives in the state only; nothing on a host changes")
 	default:
 		// A resource this review does not know yet: judge it by its

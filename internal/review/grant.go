@@ -15,6 +15,11 @@ const grantPlaceholders = ` --key KEY_FILE --approver NAME --reason "TICKET: wha
 // page, --json and the docs cannot disagree, and switching the
 // recommendation once plan-bound grants exist is the planBound flag alone.
 func GrantCommands(planPath string, mode policy.Mode, scope []string, host string, planBound bool) *Grant {
+	if len(scope) == 0 {
+		// Only changes no scope is matched against (cloud-init payloads):
+		// grant issue needs a scope, and any will do.
+		scope = []string{"*"}
+	}
 	g := &Grant{Mode: mode, Scope: scope}
 	if host == "" {
 		host = "HOST"

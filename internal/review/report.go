@@ -72,9 +72,14 @@ type Change struct {
 	Address string   `json:"address"`
 	Type    string   `json:"resource_type"`
 	Actions []string `json:"actions"`
-	// Object is the name a grant's scope is matched against (a VM name; a
-	// cloud-init payload's hostname); "" when it is known only at apply.
+	// Object names what the change is to: the VM name a grant's scope is
+	// matched against, or a cloud-init payload's hostname, which no scope
+	// is matched against (Unscoped); "" when it is known only at apply.
 	Object string `json:"object"`
+	// Unscoped says Object is not matched against a grant's scope: a
+	// cloud-init payload writes nothing to a host, and the provider guards
+	// it by mode alone.
+	Unscoped bool `json:"unscoped,omitempty"`
 	// ObjectKind says what Object is, e.g. "VM" or "hostname".
 	ObjectKind string `json:"object_kind"`
 	// Also lists other names the change needs in scope: a renamed VM's
@@ -202,9 +207,11 @@ func (rep *Report) coverWithGrant(opts Options) {
 			continue
 		}
 		hi = max(hi, m)
-		if c.Object == "" {
+		switch {
+		case c.Unscoped:
+		case c.Object == "":
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: the %s is known only at apply, so the grant's scope below cannot name it; add it to --scope yourself.", c.Address, strings.ToLower(c.ObjectKind)))
-		} else {
+		default:
 			scope = append(scope, c.Object)
 		}
 		scope = append(scope, c.Also...)

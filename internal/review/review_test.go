@@ -199,10 +199,12 @@ func TestEffects(t *testing.T) {
 			change: rc("ceso_backup.b", []string{"delete"}, map[string]any{"vm_name": "web", "retain_on_destroy": true}, nil),
 			want:   []effectLine{{"ceso_backup.b", Destroyed, policy.Standard}},
 		},
-		"a cloud-init payload is guarded by its hostname": {
+		// It writes nothing to a host: the provider guards it by mode,
+		// never matching a grant's scope against its hostname.
+		"a cloud-init payload is not scoped by its hostname": {
 			change: rc("ceso_cloudinit.c", []string{"create"}, nil, map[string]any{"hostname": "www-a"}),
 			want:   []effectLine{{"ceso_cloudinit.c", Created, policy.Standard}},
-			scope:  []string{"www-a"},
+			scope:  []string{"*"},
 		},
 		"deploying an image is a standard write": {
 			change: rc("ceso_image.u", []string{"create"}, nil, map[string]any{"name": "ubuntu", "source": "u.ova"}),

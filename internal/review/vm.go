@@ -178,7 +178,11 @@ func (x *index) reviewVMUpdate(rc *resourceChange, c *Change) []string {
 	}
 	if len(cold) > 0 && power != "off" && want != "off" {
 		if allowed, _ := after["allow_power_cycle"].(bool); allowed {
-			c.add(PowerCycled, policy.ActionUpdate, "shut down and powered on for "+strings.Join(cold, ", "))
+			// The same effects the provider's guard records for the update.
+			c.add(PowerCycled, policy.ActionPowerCycle, "shut down and powered on for "+strings.Join(cold, ", "))
+			if forced, _ := after["force_power_off"].(bool); forced {
+				c.add(ForcedPowerOff, policy.ActionPowerOffForced, "hard power-off if the guest does not shut down within shutdown_timeout, to power-cycle it")
+			}
 		} else {
 			warns = append(warns, fmt.Sprintf("%s (VM %q): %s needs the VM powered off, it is %s, and allow_power_cycle is false: the apply will fail. "+
 				"Set allow_power_cycle = true, or power the VM off first.", rc.Address, c.Object, strings.Join(cold, ", "), power))

@@ -44,6 +44,20 @@ type Options struct {
 	// NFCLeaseTimeout is how long an NFC lease lives without progress
 	// reports (default DefaultNFCLeaseTimeout, as on a real host).
 	NFCLeaseTimeout time.Duration
+	// LimitedUser, when set, is a second account (same password) whose role
+	// cannot read licences (see limited.go).
+	LimitedUser string
+	// vCenter layouts (VPX model only): datacenters placed inside a folder,
+	// datastore clusters (StoragePod) and vApps per cluster.
+	DatacenterFolders int
+	DatastoreClusters int
+	VApps             int
+	// Datastores is the number of datastores (LocalDS_0, LocalDS_1, ...);
+	// default the model's one.
+	Datastores int
+	// PageSize, when positive, caps every page of a property read and ties
+	// page tokens to their session, as a real host does (see paging.go).
+	PageSize int
 }
 
 var createMu sync.Mutex
@@ -60,10 +74,16 @@ type Host struct {
 	Password string
 	Options  Options
 
-	mu      sync.Mutex
-	methods []string
-	hooks   []func(*simulator.Context, *simulator.Method) types.BaseMethodFault
-	nfc     nfcLeases
+	hold   copyHold
+	deltas consolidation
+
+	mu       sync.Mutex
+	paged    map[string]bool // sessions that started a paged read
+	vsan     string          // the datastore MakeVSAN made vSAN
+	vsanTops map[string]bool // its top-level folders CreateDirectory made
+	methods  []string
+	hooks    []func(*simulator.Context, *simulator.Method) types.BaseMethodFault
+	nfc      nfcLeases
 }
 
 // Start creates the model and serves it on 127.0.0.1.
@@ -88,8 +108,12 @@ func Start(opts Options) (*Host, error) {
 		m = simulator.VPX()
 		m.ClusterHost = 1
 		m.Host = 0
+		m.Folder, m.Pod, m.App = opts.DatacenterFolders, opts.DatastoreClusters, opts.VApps
 	}
 	m.Machine = opts.VMs
+	if opts.Datastores > 0 {
+		m.Datastore = opts.Datastores
+	}
 	m.Autostart = false
 	createMu.Lock() // the simulator's model set-up writes package-level state
 	err := m.Create()
@@ -104,6 +128,7 @@ func Start(opts Options) (*Host, error) {
 	}
 	h := &Host{Model: m, Username: opts.Username, Password: opts.Password, Options: opts}
 	m.Map().Handler = h.handle
+	h.enableLimitedUser()
 	h.Server = m.Service.NewServer()
 	u := *h.Server.URL
 	u.User = nil
@@ -113,6 +138,7 @@ func Start(opts Options) (*Host, error) {
 		h.Close()
 		return nil, err
 	}
+	h.installCopyHold()
 	h.ResetMethods()
 	return h, nil
 }
@@ -123,6 +149,22 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 	h.methods = append(h.methods, m.Name)
 	hooks := append([]func(*simulator.Context, *simulator.Method) types.BaseMethodFault(nil), h.hooks...)
 	h.mu.Unlock()
+	if f := h.limitedRefusal(ctx, m); f != nil {
+		return nil, f
+	}
+	if f := h.pageRule(ctx, m); f != nil {
+		return nil, f
+	}
+	if f := h.vsanRefusal(ctx, m); f != nil {
+		return nil, f
+	}
+	if f := h.relocateRule(ctx, m); f != nil {
+		return nil, f
+	}
+	h.consolidateRule(ctx, m)
+	if f := h.changeVersionRule(ctx, m); f != nil {
+		return nil, f
+	}
 	if m.Name == "CloneVM_Task" && !h.Options.VCenter && !h.Options.AllowClone {
 		return nil, &types.NotSupported{RuntimeFault: types.RuntimeFault{MethodFault: types.MethodFault{
 			FaultMessage: []types.LocalizableMessage{{Key: "msg.clone.standalone", Message: "The operation is not supported on a standalone ESXi host (CloneVM_Task)"}}}}}
@@ -210,4 +252,16 @@ func (h *Host) Dir() (string, error) {
 		}
 	}
 	return "", errors.New("simhost: no vcsim.home setting")
+}
+
+// EndSession ends, on the host's side, the session of the call in ctx (a
+// hook's): what a host does when a session expires or an administrator
+// terminates it. The call itself should then fail with NotAuthenticated.
+func (h *Host) EndSession(ctx *simulator.Context) {
+	if ctx.Session == nil {
+		return
+	}
+	other := *ctx
+	other.Session = &simulator.Session{UserSession: types.UserSession{Key: "simhost-" + ctx.Session.Key}}
+	h.Model.Map().SessionManager().TerminateSession(&other, &types.TerminateSession{SessionId: []string{ctx.Session.Key}})
 }

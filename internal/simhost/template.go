@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
@@ -34,11 +35,23 @@ func (h *Host) prepareTemplates(ctx context.Context) error {
 	}
 	pool, err := f.DefaultResourcePool(ctx)
 	if err != nil {
-		return err
+		// A vApp is a resource pool too: take the cluster's own pool.
+		pools, lerr := f.ResourcePoolList(ctx, "*")
+		for _, p := range pools {
+			if strings.HasSuffix(p.InventoryPath, "/Resources") {
+				pool = p
+			}
+		}
+		if lerr != nil || pool == nil {
+			return err
+		}
 	}
 	ds, err := f.DefaultDatastore(ctx)
 	if err != nil {
-		return err
+		// Several datastores: the templates live on the first.
+		if ds, err = f.Datastore(ctx, "LocalDS_0"); err != nil {
+			return err
+		}
 	}
 	nets, err := f.NetworkList(ctx, "*")
 	if err != nil {

@@ -305,15 +305,30 @@ func TestInterruptedCreateConverges(t *testing.T) {
 				t.Fatalf("left-over VM = %+v, %v", left, err)
 			}
 
+			// The interrupted create's lease still runs: hands off.
+			_, err = e.m.Create(e.ctx, tc.spec, vm.Options{})
+			var busy *vm.InProgressError
+			if !errors.As(err, &busy) || busy.UUID != left.UUID {
+				t.Fatalf("create while the lease runs = %v, want an *InProgressError for %s", err, left.UUID)
+			}
+			if n := e.count(tc.spec.Name); n != 1 {
+				t.Fatalf("%d VMs after the refused create, want the incomplete one", n)
+			}
+			// The lease runs out (the process that held it died).
+			e.guest(left.UUID, vm.KeyLease, "2000-01-01T00:00:00Z")
+
 			res, err := e.m.Create(e.ctx, tc.spec, vm.Options{})
 			if err != nil {
 				t.Fatalf("second create: %v", err)
 			}
 			// (The simulator derives instance UUIDs from the .vmx path, so
 			// the new VM may have the old one's UUID; the create id differs.)
-			if !res.Replaced || res.Adopted || res.State.CreateID == left.CreateID || res.State.MarkerState != "ready" {
-				t.Errorf("second create = replaced %v adopted %v create id %s (old %s) state %s",
-					res.Replaced, res.Adopted, res.State.CreateID, left.CreateID, res.State.MarkerState)
+			if !res.Replaced || res.State.CreateID == left.CreateID || res.State.MarkerState != "ready" {
+				t.Errorf("second create = replaced %v create id %s (old %s) state %s",
+					res.Replaced, res.State.CreateID, left.CreateID, res.State.MarkerState)
+			}
+			if _, ok := res.State.ExtraConfig[vm.KeyLease]; ok {
+				t.Errorf("the complete VM still carries a lease: %v", res.State.ExtraConfig)
 			}
 			if n := e.count(tc.spec.Name); n != 1 {
 				t.Errorf("%d VMs named %s, want exactly 1", n, tc.spec.Name)
@@ -329,13 +344,15 @@ func TestInterruptedCreateConverges(t *testing.T) {
 				t.Errorf("vmx %s missing: %v", want, e.files(tc.spec.Name))
 			}
 
-			// A third create of the same, complete VM adopts it.
-			res3, err := e.m.Create(e.ctx, tc.spec, vm.Options{})
-			if err != nil || !res3.Adopted || res3.State.UUID != res.State.UUID {
-				t.Errorf("third create = %+v, %v; want the VM adopted", res3, err)
+			// A third create of the same, complete VM (one its caller's state
+			// does not hold) never takes it over.
+			_, err = e.m.Create(e.ctx, tc.spec, vm.Options{})
+			var foreign *vm.NotInStateError
+			if !errors.As(err, &foreign) || foreign.UUID != res.State.UUID || !strings.Contains(err.Error(), "terraform import") {
+				t.Errorf("third create = %v; want a *NotInStateError pointing to import", err)
 			}
 			if n := e.count(tc.spec.Name); n != 1 {
-				t.Errorf("%d VMs after adoption", n)
+				t.Errorf("%d VMs after the refused create", n)
 			}
 		})
 	}

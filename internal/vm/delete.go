@@ -85,7 +85,12 @@ func (m *Manager) destroy(ctx context.Context, s *esxi.Session, snap *esxi.Snaps
 	}
 
 	task, err := obj.Destroy(ctx)
-	if _, err := esxi.WaitTask(ctx, "destroy VM "+v.Name, task, err); err != nil && esxi.KindOf(err) != esxi.KindNotFound {
+	if _, err := esxi.WaitTask(ctx, "destroy VM "+v.Name, task, err); err != nil {
+		if esxi.KindOf(err) == esxi.KindNotFound {
+			// Someone else removed it meanwhile; its folder may already
+			// hold another VM of the same name: leave the files alone.
+			return nil
+		}
 		return err
 	}
 

@@ -5,7 +5,7 @@
 //
 // The glue calls one Manager method per CRUD step:
 //
-//	Create(spec, opts)      -> Result{State, Adopted, Replaced, ForcedPowerOff, ...}
+//	Create(spec, opts)      -> Result{State, Replaced, ForcedPowerOff, ...}
 //	Read(uuid, ReadOptions) -> VMState, or *NotFoundError (drop from state)
 //	Lookup(id)              -> VMState for import (UUID, inventory path, moid or name)
 //	PlanUpdate(uuid, spec)  -> UpdatePlan (plan-time warnings, guard action)

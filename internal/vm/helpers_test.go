@@ -43,7 +43,6 @@ func newEnv(t testing.TB, opts simhost.Options) *env {
 	}
 	t.Cleanup(func() { c.Close(context.Background()) })
 	m := vm.New(c)
-	m.PollInterval = 20 * time.Millisecond
 	return &env{t: t, host: h, c: c, m: m, ctx: ctx}
 }
 

@@ -29,20 +29,32 @@ var _ API = (*Manager)(nil)
 // one Manager (and its client's session pool and inventory).
 type Manager struct {
 	client *esxi.Client
-	// PollInterval is how often waits (IP address, guest shutdown) look at
-	// the inventory again. Default 2 s.
-	PollInterval time.Duration
+	// DefaultDatacenter is the provider's datacenter, used by every spec
+	// that names none.
+	DefaultDatacenter string
+	// LeaseTTL is how long a create lease lasts without a renewal
+	// (DefaultLeaseTTL when zero; at least 2 s).
+	LeaseTTL time.Duration
 
-	mu       sync.Mutex
-	creating map[string]bool // names being created by this process
+	mu         sync.Mutex
+	creating   map[string]bool // names being created by this process
+	clockKnown bool
+	clockSkew  time.Duration // the host's clock minus the local one
 }
 
 // New returns a Manager over a connected client.
 func New(c *esxi.Client) *Manager {
-	return &Manager{client: c, PollInterval: 2 * time.Second, creating: map[string]bool{}}
+	return &Manager{client: c, creating: map[string]bool{}}
 }
 
 func (m *Manager) vcenter() bool { return m.client.Facts().IsVCenter }
+
+// withDefaults fills what the spec leaves to the provider's configuration.
+func (m *Manager) withDefaults(s *Spec) {
+	if s.Datacenter == "" {
+		s.Datacenter = m.DefaultDatacenter
+	}
+}
 
 // snapshot returns the shared inventory read. It must never be called while
 // holding a session: the inventory needs one of its own, and a pool full of
@@ -80,13 +92,6 @@ func (m *Manager) release(key string) {
 	m.mu.Lock()
 	delete(m.creating, key)
 	m.mu.Unlock()
-}
-
-func (m *Manager) interval() time.Duration {
-	if m.PollInterval <= 0 {
-		return 2 * time.Second
-	}
-	return m.PollInterval
 }
 
 // findByUUID returns the VM with the instance (or BIOS) UUID.

@@ -44,7 +44,14 @@ func resolvePlacement(snap *esxi.Snapshot, s *Spec, tmpl *esxi.VM, vcenter bool)
 	}
 	p.dc = dc
 
-	p.folder, p.folderPath = dc.VMFolder, "/"+dc.Name+"/vm"
+	// The datacenter's own VM folder, by its real path: a datacenter may
+	// sit in folders of its own on vCenter.
+	p.folder, p.folderPath = dc.VMFolder, dc.Path+"/vm"
+	for _, f := range snap.Folders {
+		if f.Ref == dc.VMFolder {
+			p.folderPath = f.Path
+		}
+	}
 	if s.Folder != "" {
 		f, err := snap.FindFolder(s.Folder, dc.Name)
 		if err != nil {

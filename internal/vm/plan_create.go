@@ -10,8 +10,8 @@ import (
 // the host, what Create(spec) would refuse before making anything: the
 // template, the placement (datacenter, folder, cluster, resource pool,
 // host, datastore), the networks and disk datastores the spec names, and a
-// VM of the same name that ceso did not create (other than spec.Replaces,
-// the VM a replacement deletes first). The glue calls it at plan
+// VM of the same name that ceso did not create (*NameTakenError; other
+// than spec.Replaces, the VM a replacement deletes first). The glue calls it at plan
 // time, so a typo fails the plan instead of the apply.
 //
 // Errors are *FieldError (several joined), *NameTakenError, an *esxi.Error
@@ -19,6 +19,7 @@ import (
 // failure to read the inventory. A restore's backup is checked at apply
 // only (reading its manifest is not a plan-time read).
 func (m *Manager) PlanCreate(ctx context.Context, spec Spec) error {
+	m.withDefaults(&spec)
 	if err := Validate(&spec); err != nil {
 		return err
 	}
@@ -46,11 +47,15 @@ func (m *Manager) PlanCreate(ctx context.Context, spec Spec) error {
 	if err := precheck(snap, &spec, tmpl, pl.dc.Name, vcenter); err != nil {
 		return err
 	}
-	for i := range snap.VMs {
-		v := &snap.VMs[i]
-		replaced := spec.Replaces != "" && v.UUID == spec.Replaces
-		if v.Name == spec.Name && v.Folder == pl.folderPath && !isManaged(v) && !replaced {
-			return &NameTakenError{Name: v.Name, Path: v.Path, UUID: v.UUID}
+	// A VM ceso did not make, and a complete one another state holds, are
+	// refused now: no grant makes taking them over right, so the plan says
+	// so instead of promising an apply that fails. The VM a replacement
+	// deletes first (spec.Replaces) is not in the way. An incomplete VM is
+	// decided at apply: its lease and the host's tasks change meanwhile.
+	for _, l := range sameTarget(snap, spec.Name, pl.folderPath) {
+		refused := l.Action == LeftoverForeign || l.Action == LeftoverReady
+		if refused && (spec.Replaces == "" || l.VM.UUID != spec.Replaces) {
+			return l.refusal(false)
 		}
 	}
 	return nil

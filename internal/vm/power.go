@@ -142,9 +142,9 @@ func (m *Manager) shutdown(ctx context.Context, v *esxi.VM, opts Options, res *R
 }
 
 // WaitForIP waits until the guest reports a usable IP address (not
-// loopback, not link-local), polling the shared inventory.
+// loopback, not link-local), watching only that VM (see waitFor).
 func (m *Manager) WaitForIP(ctx context.Context, uuid string, timeout time.Duration) (*VMState, error) {
-	v, err := m.waitFor(ctx, uuid, timeout, hasUsableIP)
+	_, err := m.waitFor(ctx, uuid, timeout, hasUsableIP)
 	if err != nil {
 		var wt *WaitTimeoutError
 		if errors.As(err, &wt) {
@@ -153,11 +153,7 @@ func (m *Manager) WaitForIP(ctx context.Context, uuid string, timeout time.Durat
 		st, _ := m.Read(ctx, uuid, ReadOptions{})
 		return st, err
 	}
-	snap, err := m.snapshot(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return stateOf(snap, v, nil), nil
+	return m.Read(ctx, uuid, ReadOptions{})
 }
 
 func hasUsableIP(v *esxi.VM) bool {
@@ -172,39 +168,32 @@ func hasUsableIP(v *esxi.VM) bool {
 	return false
 }
 
-// waitFor polls the inventory until cond holds for the VM. A snapshot older
-// than the poll interval is dropped first, so concurrent waiters share one
-// fresh read per interval instead of each forcing its own.
+// waitFor waits until cond holds for the VM: the shared inventory read
+// finds it once, then the client's watcher follows only this VM's power and
+// guest properties (no inventory read, no audit record per poll).
 func (m *Manager) waitFor(ctx context.Context, uuid string, timeout time.Duration, cond func(*esxi.VM) bool) (*esxi.VM, error) {
-	deadline := time.Now().Add(timeout)
-	every := m.interval()
-	for {
-		snap, err := m.snapshot(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if time.Since(snap.Fetched) > every {
-			m.client.Inventory.Invalidate()
-			if snap, err = m.snapshot(ctx); err != nil {
-				return nil, err
-			}
-		}
-		v, err := findByUUID(snap, uuid)
-		if err != nil {
-			return nil, err
-		}
-		if cond(v) {
-			return v, nil
-		}
-		if time.Now().After(deadline) {
-			return v, &WaitTimeoutError{VM: v.Name, What: "the expected state", Timeout: timeout}
-		}
-		t := time.NewTimer(min(every, time.Until(deadline)+time.Millisecond))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, esxi.Wrap("wait for VM "+v.Name, ctx.Err())
-		case <-t.C:
-		}
+	snap, err := m.snapshot(ctx)
+	if err != nil {
+		return nil, err
 	}
+	v, err := findByUUID(snap, uuid)
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	got, err := m.client.Watcher.Wait(wctx, v.Ref, cond)
+	switch {
+	case err == nil:
+		// What changed is not in the shared read: the next read sees it.
+		m.client.Inventory.Invalidate()
+		return got, nil
+	case ctx.Err() != nil:
+		return nil, esxi.Wrap("wait for VM "+v.Name, ctx.Err())
+	case wctx.Err() != nil:
+		return v, &WaitTimeoutError{VM: v.Name, What: "the expected state", Timeout: timeout}
+	case esxi.IsNotFound(err) || esxi.KindOf(err) == esxi.KindNotFound:
+		return nil, &NotFoundError{By: "uuid", Value: uuid}
+	}
+	return nil, err
 }

@@ -100,11 +100,17 @@ func TestCreateWaitsForIP(t *testing.T) {
 	if !errors.As(err, &wt) || res == nil || res.State == nil || res.State.Power != vm.PowerOn {
 		t.Fatalf("create = %+v, %v; want the VM's state with a timeout", res, err)
 	}
-	// The guest answers; the next create of the same spec adopts the VM and waits.
+	// The caller keeps the VM (Terraform marks it tainted); a second
+	// create of the same spec, as from a state that lost it, never takes
+	// it over.
 	e.guest(res.State.UUID, "SET.guest.ipAddress", "10.1.2.3")
 	spec.WaitForIP = 5 * time.Second
-	res2, err := e.m.Create(e.ctx, spec, vm.Options{})
-	if err != nil || !res2.Adopted || res2.State.DefaultIP != "10.1.2.3" {
-		t.Fatalf("second create = %+v, %v", res2, err)
+	var foreign *vm.NotInStateError
+	if _, err := e.m.Create(e.ctx, spec, vm.Options{}); !errors.As(err, &foreign) || foreign.UUID != res.State.UUID {
+		t.Fatalf("second create = %v, want a *NotInStateError", err)
+	}
+	got, err := e.m.WaitForIP(e.ctx, res.State.UUID, spec.WaitForIP)
+	if err != nil || got.DefaultIP != "10.1.2.3" {
+		t.Fatalf("wait for the IP = %+v, %v", got, err)
 	}
 }

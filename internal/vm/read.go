@@ -23,7 +23,34 @@ func (m *Manager) Read(ctx context.Context, uuid string, ro ReadOptions) (*VMSta
 	if err != nil {
 		return nil, err
 	}
-	return stateOf(snap, v, ro.Keys), nil
+	st := stateOf(snap, v, ro.Keys)
+	spell(snap, v, st, ro)
+	return st, nil
+}
+
+// spell keeps the configuration's spelling of the VM's folder, datastore
+// and host where it names the same object (see ReadOptions).
+func spell(snap *esxi.Snapshot, v *esxi.VM, st *VMState, ro ReadOptions) {
+	if ro.Folder != "" && ro.Folder != st.Folder {
+		if f, err := snap.FindFolder(ro.Folder, v.Datacenter); err == nil && f.Path == v.Folder {
+			st.Folder = ro.Folder
+		}
+	}
+	if ro.Datastore != "" && ro.Datastore != st.Datastore {
+		if ds, err := snap.FindDatastore(ro.Datastore, v.Datacenter); err == nil && ds.Name == st.Datastore {
+			st.Datastore = ro.Datastore
+		}
+	}
+	if ro.Host != "" && ro.Host != st.Host {
+		if h, err := snap.FindHost(ro.Host, v.Datacenter); err == nil && h.Ref == v.HostRef {
+			st.Host = ro.Host
+		}
+	}
+}
+
+// spelling is the ReadOptions that keep a spec's spellings.
+func spelling(s *Spec) ReadOptions {
+	return ReadOptions{Folder: s.Folder, Datastore: s.Datastore, Host: s.Host}
 }
 
 var (

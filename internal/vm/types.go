@@ -24,9 +24,9 @@ const (
 
 // Disk provisioning (Disk.Provisioning).
 const (
-	ProvisionThin        = "thin"
-	ProvisionThick       = "thick"        // lazily zeroed
-	ProvisionEagerZeroed = "eager_zeroed" // thick, zeroed at creation
+	ProvisionThin        = esxi.ProvisionThin
+	ProvisionThick       = esxi.ProvisionThick
+	ProvisionEagerZeroed = esxi.ProvisionEagerZeroed
 )
 
 // Spec is the desired state of one VM: what the resource's configuration
@@ -184,11 +184,8 @@ type Options struct {
 // Result is what a write did, for the caller's audit record and warnings.
 type Result struct {
 	State *VMState // the VM after the write (nil after Delete)
-	// Adopted is set when Create found a complete VM that an earlier,
-	// interrupted create had made, and took it over.
-	Adopted bool
 	// Replaced is set when Create found an incomplete VM of an earlier
-	// attempt and destroyed it before starting over.
+	// attempt whose lease had run out and destroyed it before starting over.
 	Replaced bool
 	// PowerCycled is set when the VM was powered off and on for the change.
 	PowerCycled bool
@@ -288,4 +285,10 @@ type ReadOptions struct {
 	// ceso manages on the VM (for example the keys in the resource's
 	// configuration after an import).
 	Keys []string
+	// Folder, Datastore and Host are the configuration's spellings (a
+	// folder relative to the datacenter's VM folder, a datastore or host by
+	// path): VMState keeps each when it names the object the VM is in, and
+	// shows the host's own name or path otherwise, so a configuration that
+	// names the same object differently sees no change.
+	Folder, Datastore, Host string
 }

@@ -47,6 +47,13 @@ func (m *Manager) PlanUpdate(ctx context.Context, uuid string, spec Spec) (*Upda
 	} else if moved {
 		up.Changes = append(up.Changes, "folder")
 	}
+	mv, err := relocation(snap, v, &spec)
+	if err != nil {
+		return nil, err
+	}
+	if mv != nil {
+		up.Changes = append(up.Changes, mv.changes...)
+	}
 	for _, d := range p.deleted {
 		up.DeletesDisks = append(up.DeletesDisks, d.file)
 	}
@@ -61,8 +68,10 @@ func (m *Manager) PlanUpdate(ctx context.Context, uuid string, spec Spec) (*Upda
 // (hot when hot-add allows, else with a power cycle if
 // Options.AllowPowerCycle, else *PowerCycleNeededError before any change),
 // disks (grow, add, remove; never shrink), adapters, CD-ROM, guestinfo and
-// extra config, folder, power state. spec.Template and placement other than
-// the folder are not compared: they only matter at create.
+// extra config, folder, power state, and on vCenter the datastore, host and
+// resource pool (RelocateVM_Task, which a give-up cancels). spec.Template,
+// the datacenter and the cluster are not compared: they only matter at
+// create.
 //
 // Disks and NICs are matched to the VM's devices by identity (slot, MAC);
 // see Spec.Disks and Spec.NICs.
@@ -83,7 +92,7 @@ func (m *Manager) Update(ctx context.Context, uuid string, spec Spec, opts Optio
 	}
 	res := &Result{}
 	err = m.converge(ctx, snap, v, &spec, opts, res)
-	return m.finish(ctx, uuid, res, err)
+	return m.finish(ctx, uuid, spelling(&spec), res, err)
 }
 
 // converge brings an existing VM to spec (Update, and Create adopting a VM).
@@ -92,10 +101,14 @@ func (m *Manager) converge(ctx context.Context, snap *esxi.Snapshot, v *esxi.VM,
 	if err != nil {
 		return err
 	}
+	mv, err := relocation(snap, v, s)
+	if err != nil {
+		return err
+	}
 	var p *plan
 	err = m.client.Pool.WithSession(ctx, func(ctx context.Context, ss *esxi.Session) error {
 		var err error
-		p, err = (&planner{s: s, v: view{vm: v, devices: v.Devices}, snap: snap, match: res.Adopted, backing: backingFunc(ctx, ss)}).run()
+		p, err = (&planner{s: s, v: view{vm: v, devices: v.Devices}, snap: snap, backing: backingFunc(ctx, ss)}).run()
 		return err
 	})
 	if err != nil {
@@ -151,6 +164,11 @@ func (m *Manager) converge(ctx context.Context, snap *esxi.Snapshot, v *esxi.VM,
 			return err
 		})
 		if err != nil {
+			return err
+		}
+	}
+	if mv != nil {
+		if err := m.relocate(ctx, v, mv); err != nil {
 			return err
 		}
 	}

@@ -30,8 +30,7 @@ variable "web" {
 
 variable "template" {
   type        = string
-  default     = "ubuntu-24.04-template"
-  description = "Template the web VMs are made from."
+  description = "Template the web VMs are made from (data source ceso_templates lists the host's), e.g. ubuntu-24.04-template."
 }
 
 variable "ssh_public_key" {
