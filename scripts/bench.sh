@@ -18,4 +18,6 @@ if [[ "${1:-}" == "-update" ]]; then
 else
   bash scripts/bench-check.sh bench/baseline.txt "${out}"
 fi
+# Peak RSS of a 2 GiB image import and datastore file upload (fails over 100 MiB).
+[[ "${SKIP_MEMORY_BENCH:-}" == 1 ]] || go test -run '^$' -bench BenchmarkUpload2GiBPeakRSS -benchtime=1x -timeout 20m ./internal/image
 [[ "${SKIP_CLI_BENCH:-}" == 1 ]] || bash scripts/bench-cli.sh

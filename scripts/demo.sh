@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make demo: pick the CLI (scripts/demo-cli.sh: CESO_CLI, else tofu or
-# terraform on PATH, else build OpenTofu), build the provider, start a
-# simulated ESXi host on 127.0.0.1, apply examples/quickstart against it with a
-# dev override, print the outputs, then destroy and stop the simulator,
-# whatever happens.
+# terraform on PATH, else build OpenTofu), build the provider, generate a small
+# OVA, start a simulated ESXi host on 127.0.0.1 with no template, apply
+# examples/quickstart against it with a dev override (the OVA becomes a
+# template, a VM is made from it), print the outputs, then destroy and stop the
+# simulator, whatever happens.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,6 +17,9 @@ platform="$(go env GOOS)_$(go env GOARCH)"
 echo "==> building the provider and the simulator"
 go build -o "${work}/plugins/terraform-provider-ceso" "${root}"
 go build -o "${work}/cesosim" "${root}/cmd/cesosim"
+echo "==> generating a small cloud-image-shaped OVA (nothing is downloaded)"
+read -r ova_sha256 ova < <(go run "${root}/cmd/cesoova" -o "${work}/ubuntu-cloudimg.ova")
+export TF_VAR_ova="${ova}" TF_VAR_ova_sha256="${ova_sha256}"
 # The dev override makes plan/apply use the fresh build; the local mirror lets
 # `init` resolve the provider without a registry (this machine has none).
 for registry in registry.opentofu.org registry.terraform.io; do
@@ -60,7 +64,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "==> starting the simulated ESXi host"
-"${work}/cesosim" -model esx -vms 3 -env-file "${work}/sim.env.tmp" >"${work}/sim.log" 2>&1 &
+"${work}/cesosim" -model esx -vms 3 -templates 0 -env-file "${work}/sim.env.tmp" >"${work}/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 1 100); do
   [[ -f "${work}/sim.env.tmp" ]] && break

@@ -47,6 +47,12 @@ const (
 	ActionSnapshotCreate Action = "snapshot_create"
 	ActionSnapshotRevert Action = "snapshot_revert"
 	ActionSnapshotDelete Action = "snapshot_delete"
+	// Images and datastore files: deploying or uploading adds to the host;
+	// deleting either loses what was on the datastore.
+	ActionImageImport Action = "image_import"
+	ActionImageDelete Action = "image_delete"
+	ActionFileUpload  Action = "file_upload"
+	ActionFileDelete  Action = "file_delete"
 )
 
 var actionRequires = map[Action]Mode{
@@ -59,6 +65,10 @@ var actionRequires = map[Action]Mode{
 	ActionBackupDelete:   Unrestricted,
 	ActionRestoreOver:    Unrestricted,
 	ActionDiscard:        Standard,
+	ActionImageImport:    Standard,
+	ActionImageDelete:    Unrestricted,
+	ActionFileUpload:     Standard,
+	ActionFileDelete:     Unrestricted,
 	ActionDiskDelete:     Unrestricted,
 	ActionBackupPrune:    Unrestricted,
 	ActionAdoptExisting:  Unrestricted,
@@ -72,7 +82,7 @@ var actionRequires = map[Action]Mode{
 // word a plan-bound grant lists: create, update or delete.
 func (a Action) TerraformAction() string {
 	switch a {
-	case ActionDelete, ActionReplace, ActionBackupDelete, ActionDiscard, ActionSnapshotDelete:
+	case ActionDelete, ActionReplace, ActionBackupDelete, ActionDiscard, ActionSnapshotDelete, ActionImageDelete, ActionFileDelete:
 		return "delete"
 	case ActionUpdate, ActionPowerOffForced, ActionDiskDelete, ActionPowerCycle, ActionSnapshotRevert:
 		return "update"

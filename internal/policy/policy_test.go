@@ -51,6 +51,7 @@ func TestActionDestructive(t *testing.T) {
 		ActionBackupDelete: true, ActionRestoreOver: true,
 		ActionDiskDelete: true, ActionBackupPrune: true, ActionAdoptExisting: true,
 		ActionSnapshotRevert: true, ActionSnapshotDelete: true,
+		ActionImageDelete: true, ActionFileDelete: true,
 	}
 	for _, a := range Actions() {
 		if got := a.Destructive(); got != destructive[a] {

@@ -54,7 +54,8 @@ func TestTerraformAction(t *testing.T) {
 	t.Parallel()
 	for a, want := range map[Action]string{ActionDelete: "delete", ActionBackupDelete: "delete", ActionReplace: "delete",
 		ActionUpdate: "update", ActionDiskDelete: "update", ActionPowerOffForced: "update", ActionPowerCycle: "update",
-		ActionCreate: "create", ActionAdoptExisting: "create", ActionBackupPrune: "create"} {
+		ActionCreate: "create", ActionAdoptExisting: "create", ActionBackupPrune: "create",
+		ActionImageImport: "create", ActionFileUpload: "create", ActionImageDelete: "delete", ActionFileDelete: "delete"} {
 		if got := a.TerraformAction(); got != want {
 			t.Errorf("%s.TerraformAction() = %s, want %s", a, got, want)
 		}

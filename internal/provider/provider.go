@@ -77,6 +77,8 @@ func (p *cesoProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewVSwitchResource,
 		NewPortGroupResource,
 		NewVirtualDiskResource,
+		NewImageResource,
+		NewDatastoreFileResource,
 	}
 }
 

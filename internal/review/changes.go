@@ -177,6 +177,10 @@ func (x *index) review(rc *resourceChange) (Change, []string) {
 		x.reviewBackup(rc, &c)
 	case "ceso_snapshot":
 		x.reviewSnapshot(rc, &c)
+	case "ceso_image":
+		x.reviewUpload(rc, &c, "name", "name", policy.ActionImageImport, policy.ActionImageDelete, "the image (a VM or template and its disks)")
+	case "ceso_datastore_file":
+		x.reviewUpload(rc, &c, "path", "path", policy.ActionFileUpload, policy.ActionFileDelete, "the file")
 	case "ceso_cloudinit":
 		c.ObjectKind = "hostname"
 		c.Object = firstStr(ch.After, ch.Before, "hostname")

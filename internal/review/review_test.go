@@ -206,6 +206,21 @@ func TestEffects(t *testing.T) {
 			want:   []effectLine{{"ceso_cloudinit.c", Created, policy.Standard}},
 			scope:  []string{"*"},
 		},
+		"deploying an image is a standard write": {
+			change: rc("ceso_image.u", []string{"create"}, nil, map[string]any{"name": "ubuntu", "source": "u.ova"}),
+			want:   []effectLine{{"ceso_image.u", Created, policy.Standard}},
+			scope:  []string{"ubuntu"},
+		},
+		"a new image source replaces it: destructive": {
+			change: rc("ceso_image.u", []string{"delete", "create"}, map[string]any{"id": "u-1", "name": "ubuntu", "source": "a.ova"}, map[string]any{"name": "ubuntu", "source": "b.ova"}),
+			want:   []effectLine{{"ceso_image.u", Destroyed, policy.Unrestricted}, {"ceso_image.u", Created, policy.Standard}},
+			scope:  []string{"ubuntu"},
+		},
+		"a datastore file destroyed is deleted, scoped by its path": {
+			change: rc("ceso_datastore_file.f", []string{"delete"}, map[string]any{"id": "[ds] isos/a.iso", "path": "[ds] isos/a.iso"}, nil),
+			want:   []effectLine{{"ceso_datastore_file.f", Destroyed, policy.Unrestricted}},
+			scope:  []string{"[ds] isos/a.iso"},
+		},
 		"a name known only at apply is left for the approver to add": {
 			change: rc("ceso_vm.a", []string{"create"}, nil, map[string]any{"power_state": "on"}),
 			want:   []effectLine{{"ceso_vm.a", Created, policy.Standard}},

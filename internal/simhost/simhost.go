@@ -1,7 +1,8 @@
 // Package simhost runs govmomi's simulator as a local ESXi host or vCenter
 // for ceso's tests, benchmarks, the demo and the cesosim command. It makes the
 // simulator stricter where it is more lenient than a real host (a standalone
-// ESXi refuses CloneVM_Task), logs every method it serves so tests can assert
+// ESXi refuses CloneVM_Task; an NFC lease without progress reports times
+// out), logs every method it serves so tests can assert
 // what really reached the host, and prepares a template VM with a real disk.
 package simhost
 
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/vmware/govmomi"
 	"github.com/vmware/govmomi/simulator"
@@ -39,6 +41,9 @@ type Options struct {
 	// AllowClone leaves CloneVM_Task working on the ESX model (a real
 	// standalone host refuses it; only tests of that refusal's absence want this).
 	AllowClone bool
+	// NFCLeaseTimeout is how long an NFC lease lives without progress
+	// reports (default DefaultNFCLeaseTimeout, as on a real host).
+	NFCLeaseTimeout time.Duration
 	// LimitedUser, when set, is a second account (same password) whose role
 	// cannot read licences (see limited.go).
 	LimitedUser string
@@ -79,6 +84,7 @@ type Host struct {
 	extended map[string][]types.ManagedObjectReference // session key -> wrappers in its registry
 	methods  []string
 	hooks    []func(*simulator.Context, *simulator.Method) types.BaseMethodFault
+	nfc      nfcLeases
 }
 
 // Start creates the model and serves it on 127.0.0.1.
@@ -164,6 +170,9 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 	if m.Name == "CloneVM_Task" && !h.Options.VCenter && !h.Options.AllowClone {
 		return nil, &types.NotSupported{RuntimeFault: types.RuntimeFault{MethodFault: types.MethodFault{
 			FaultMessage: []types.LocalizableMessage{{Key: "msg.clone.standalone", Message: "The operation is not supported on a standalone ESXi host (CloneVM_Task)"}}}}}
+	}
+	if f := h.nfcRule(ctx, m); f != nil {
+		return nil, f
 	}
 	for _, hook := range hooks {
 		if f := hook(ctx, m); f != nil {
