@@ -51,27 +51,16 @@ type Progress struct {
 	Total   int64
 }
 
-// FieldError blames one attribute; the glue reports it on that attribute.
-type FieldError struct {
-	Field   string
-	Summary string
-	Detail  string
-	Err     error
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Summary + ": " + e.Detail }
-func (e *FieldError) Unwrap() error { return e.Err }
+// FieldError blames one attribute of the configuration; the glue attaches
+// it there. It is esxi's, shared by the domain packages.
+type FieldError = esxi.FieldError
 
 func fieldErr(field, summary, detail string, args ...any) *FieldError {
 	return &FieldError{Field: field, Summary: summary, Detail: fmt.Sprintf(detail, args...)}
 }
 
 // AsFieldError returns the *FieldError in err's chain.
-func AsFieldError(err error) (*FieldError, bool) {
-	var fe *FieldError
-	ok := errors.As(err, &fe)
-	return fe, ok
-}
+func AsFieldError(err error) (*FieldError, bool) { return esxi.AsFieldError(err) }
 
 // ErrNotFound says the file is not on the datastore.
 var ErrNotFound = errors.New("the file is not on the datastore")

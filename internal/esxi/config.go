@@ -61,14 +61,19 @@ type Config struct {
 }
 
 // FieldError names the configuration field at fault, so the provider can
-// attach the message to the right attribute.
+// attach the message to the right attribute. The domain packages that have
+// nothing to add to it (hostnet, snapshot, virtualdisk, image, dsfile) use
+// this one type.
 type FieldError struct {
-	Field   string // provider attribute name, e.g. "host" or "pool.max_sessions"
-	Summary string
-	Detail  string
+	Field   string // attribute name, e.g. "host" or "pool.max_sessions"
+	Summary string // short, Title Case
+	Detail  string // what is wrong and what to do
+	Err     error  // the cause, if any
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Summary + ": " + e.Detail }
+
+func (e *FieldError) Unwrap() error { return e.Err }
 
 // AsFieldError reports whether err carries a FieldError.
 func AsFieldError(err error) (*FieldError, bool) {

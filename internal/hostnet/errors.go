@@ -4,27 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 )
 
 // FieldError blames one attribute of the configuration; the glue attaches
-// it there.
-type FieldError struct {
-	Field   string
-	Summary string // short, Title Case
-	Detail  string // what is wrong and what to do
-	Err     error
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Summary + ": " + e.Detail }
-
-func (e *FieldError) Unwrap() error { return e.Err }
+// it there. It is esxi's, shared by the domain packages.
+type FieldError = esxi.FieldError
 
 // AsFieldError returns the *FieldError in err's chain.
-func AsFieldError(err error) (*FieldError, bool) {
-	var fe *FieldError
-	ok := errors.As(err, &fe)
-	return fe, ok
-}
+func AsFieldError(err error) (*FieldError, bool) { return esxi.AsFieldError(err) }
 
 // NotFoundError says a vSwitch or port group does not exist (any more).
 type NotFoundError struct{ What string }

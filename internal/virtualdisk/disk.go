@@ -45,19 +45,12 @@ type Manager struct{ client *esxi.Client }
 // New returns a Manager over a connected client.
 func New(c *esxi.Client) *Manager { return &Manager{client: c} }
 
-// FieldError blames one attribute of the configuration.
-type FieldError struct {
-	Field, Summary, Detail string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Summary + ": " + e.Detail }
+// FieldError blames one attribute of the configuration; the glue attaches
+// it there. It is esxi's, shared by the domain packages.
+type FieldError = esxi.FieldError
 
 // AsFieldError returns the *FieldError in err's chain.
-func AsFieldError(err error) (*FieldError, bool) {
-	var fe *FieldError
-	ok := errors.As(err, &fe)
-	return fe, ok
-}
+func AsFieldError(err error) (*FieldError, bool) { return esxi.AsFieldError(err) }
 
 // NotFoundError says the disk does not exist (any more).
 type NotFoundError struct{ Path string }
