@@ -251,6 +251,13 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Backup Failed", func(ctx context.Context) error {
 		var err error
 		res, err = api.Backup(ctx, spec)
+		if err == nil {
+			// Recorded inside the operation, so the push that follows it
+			// carries them, not only the one at exit.
+			m := r.data.guard.Metrics()
+			m.Backup(res.Manifest.SizeBytes, res.Duration)
+			m.BackupSucceeded(res.Manifest.VM.Name, res.Manifest.Finished)
+		}
 		return err
 	})
 	if res != nil {
@@ -267,7 +274,6 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 	if !ok {
 		return
 	}
-	r.data.guard.Metrics().Backup(res.Manifest.SizeBytes, res.Duration)
 	plan.fill(ctx, res.Manifest, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
