@@ -50,17 +50,21 @@ func plantOlderBackups(t *testing.T, h *acctest.Host, vmName, id string, n int) 
 	var ids []string
 	for k := 1; k <= n; k++ {
 		var m map[string]any
+		var fields struct {
+			Started time.Time `json:"started"`
+			Dir     string    `json:"dir"`
+		}
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)
 		}
-		started, err := time.Parse(time.RFC3339Nano, m["started"].(string))
-		if err != nil {
+		if err := json.Unmarshal(b, &fields); err != nil {
 			t.Fatal(err)
 		}
+		started := fields.Started
 		at := started.Add(-time.Duration(k) * 24 * time.Hour)
 		nid := at.UTC().Format("20060102T150405Z") + fmt.Sprintf("-%04x", k)
 		m["id"], m["started"], m["finished"] = nid, at.Format(time.RFC3339Nano), at.Add(time.Minute).Format(time.RFC3339Nano)
-		m["dir"] = strings.TrimSuffix(m["dir"].(string), id) + nid
+		m["dir"] = strings.TrimSuffix(fields.Dir, id) + nid
 		out, err := json.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
