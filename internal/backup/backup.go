@@ -97,8 +97,12 @@ type Spec struct {
 	DiskFormat string
 	// Keep is how many complete backups of this VM to keep under the
 	// destination, this one included; older ones are removed after this
-	// backup succeeded. 0 keeps them all.
+	// backup succeeded. 0 keeps them all. It is Retention.Last, kept under
+	// its old name; Retention.Last wins when both are set.
 	Keep int
+	// Retention adds daily, weekly and monthly rules to Keep (see
+	// Retention); a backup any rule keeps survives.
+	Retention Retention
 	// Verify re-reads the copies from the datastore and checks them.
 	Verify bool
 	// AllowExistingSnapshots backs up a VM that has snapshots of its own
@@ -146,7 +150,20 @@ func (s *Spec) validate() (Location, error) {
 	if s.Keep < 0 {
 		errs = append(errs, fieldErr("keep", "Invalid Retention", "keep is %d; use 0 to keep every backup, or the number of backups to keep.", s.Keep))
 	}
+	if r := s.Retention; r.Last < 0 || r.Daily < 0 || r.Weekly < 0 || r.Monthly < 0 {
+		errs = append(errs, fieldErr("retention", "Invalid Retention", "retention has a negative count (%s); each is 0 (the rule is off) or more.", r))
+	}
 	return dest, errors.Join(errs...)
+}
+
+// retention is the effective policy: Keep is the keep_last of older
+// configurations.
+func (s *Spec) retention() Retention {
+	p := s.Retention
+	if p.Last == 0 {
+		p.Last = s.Keep
+	}
+	return p
 }
 
 // VMName returns the name of the VM with the instance or BIOS UUID.

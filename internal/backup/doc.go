@@ -22,9 +22,11 @@
 //     configuration files against the source's, SHA-256 of every small file);
 //  5. write manifest.json last, through the datastore's /folder HTTP
 //     interface, with status "complete";
-//  6. prune: keep the newest Spec.Keep complete backups of this VM under the
-//     destination, and remove failed ones. Pruning only ever follows a
-//     complete backup.
+//  6. prune: remove the complete backups of this VM under the destination
+//     that the retention policy (Spec.Keep and Spec.Retention, see
+//     Retention) expires, and failed ones. Pruning only ever follows a
+//     complete backup, and what it removes was chosen, and confirmed
+//     through Spec.ConfirmPrune, before the first write.
 //
 // Whatever fails after the first change, the snapshot is removed and the
 // partial folder is replaced by one holding only a manifest with status

@@ -70,7 +70,10 @@ type Options struct {
 	Quiesce                bool              `json:"quiesce"`
 	DiskFormat             string            `json:"disk_format"`
 	Verify                 bool              `json:"verify"`
-	Keep                   int               `json:"keep"`
+	Keep                   int               `json:"keep"` // keep_last
+	KeepDaily              int               `json:"keep_daily,omitempty"`
+	KeepWeekly             int               `json:"keep_weekly,omitempty"`
+	KeepMonthly            int               `json:"keep_monthly,omitempty"`
 	AllowExistingSnapshots bool              `json:"allow_existing_snapshots,omitempty"`
 	Triggers               map[string]string `json:"triggers,omitempty"`
 }

@@ -3,7 +3,6 @@ package backup
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/vmware/govmomi/vim25/types"
@@ -34,29 +33,17 @@ func (r *run) cleanLeftovers(ctx context.Context, s *esxi.Session, snaps []types
 	return nil
 }
 
-// prune removes complete backups of this VM beyond Keep and its failed
-// attempts. It runs only after a complete backup; a failure is a warning.
+// prune removes the complete backups of this VM the retention policy
+// expires, and its failed attempts. It runs only after a complete backup; a
+// failure is a warning.
 func (r *run) prune(ctx context.Context, earlier []Entry) {
-	var complete []Entry
 	for _, e := range earlier {
-		if e.Manifest == nil || !sameVM(e.Manifest, r.manifest) || e.ID == r.id {
-			continue
-		}
-		switch e.Status {
-		case StatusComplete:
-			complete = append(complete, e)
-		case StatusFailed:
+		if e.Status == StatusFailed && r.mine(e) && e.ID != r.id {
 			r.drop(ctx, e)
 		}
 	}
-	if r.spec.Keep <= 0 {
-		return
-	}
-	sort.SliceStable(complete, func(i, j int) bool { return newer(complete[i], complete[j]) })
-	for i, e := range complete {
-		if i+1 >= r.spec.Keep { // the new backup is the first one kept
-			r.drop(ctx, e)
-		}
+	for _, e := range r.expired(earlier) {
+		r.drop(ctx, e)
 	}
 }
 
@@ -72,29 +59,45 @@ func (r *run) drop(ctx context.Context, e Entry) {
 	r.res.Pruned = append(r.res.Pruned, e.Dir)
 }
 
-func sameVM(a, b *Manifest) bool {
-	return strings.EqualFold(a.VM.UUID, b.VM.UUID) && a.VM.UUID != ""
+// mine tells whether an entry is a backup of the VM this run backs up,
+// by its instance UUID (whichever UUID the spec named).
+func (r *run) mine(e Entry) bool {
+	return e.Manifest != nil && r.vm.UUID != "" && strings.EqualFold(e.Manifest.VM.UUID, r.vm.UUID)
 }
 
-// wouldPrune lists the complete backups of this VM that retention removes
-// once this backup succeeds: the same choice prune makes, made before the
-// first write so the caller can refuse it.
-func (r *run) wouldPrune(earlier []Entry) []string {
-	if r.spec.Keep <= 0 {
+// expired is what retention removes among the earlier complete backups of
+// this VM once this backup (started at r.start) is complete. earlier is
+// listed once before the first write, so the choice made for the guard
+// (wouldPrune) and the removal after the backup (prune) are the same.
+func (r *run) expired(earlier []Entry) []Entry {
+	p := r.spec.retention()
+	if !p.Active() {
 		return nil
 	}
-	var complete []Entry
+	// The backup being made counts as the newest; it is never expired.
+	const current = "\xff current"
+	all := []Entry{{ID: current, Time: r.start}}
 	for _, e := range earlier {
-		if e.Status == StatusComplete && e.Manifest != nil && strings.EqualFold(e.Manifest.VM.UUID, r.spec.VM) && r.spec.VM != "" {
-			complete = append(complete, e)
+		if e.Status == StatusComplete && r.mine(e) && e.ID != r.id {
+			all = append(all, e)
 		}
 	}
-	sort.SliceStable(complete, func(i, j int) bool { return newer(complete[i], complete[j]) })
-	var out []string
-	for i, e := range complete {
-		if i+1 >= r.spec.Keep {
-			out = append(out, e.Dir)
+	var out []Entry
+	for _, e := range p.Expired(all) {
+		if e.ID != current {
+			out = append(out, e)
 		}
+	}
+	return out
+}
+
+// wouldPrune lists the folders of the complete backups retention removes
+// once this backup succeeds, asked before the first write so the caller can
+// refuse it.
+func (r *run) wouldPrune(earlier []Entry) []string {
+	var out []string
+	for _, e := range r.expired(earlier) {
+		out = append(out, e.Dir)
 	}
 	return out
 }

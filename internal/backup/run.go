@@ -258,11 +258,12 @@ func human(b int64) string {
 func (r *run) newManifest(l *layout, disks []srcDisk, ctrls []Controller, nics []NIC) *Manifest {
 	f := r.m.client.Facts()
 	v := r.vm
+	ret := r.spec.retention()
 	m := &Manifest{
 		Format: FormatVersion, ID: r.id, Started: r.start.UTC(), CesoVersion: r.m.version,
 		Destination: r.dest.String(), Dir: r.dir.String(),
-		Options: Options{Quiesce: r.spec.Quiesce, DiskFormat: r.spec.DiskFormat, Verify: r.spec.Verify, Keep: r.spec.Keep,
-			AllowExistingSnapshots: r.spec.AllowExistingSnapshots, Triggers: r.spec.Triggers},
+		Options: Options{Quiesce: r.spec.Quiesce, DiskFormat: r.spec.DiskFormat, Verify: r.spec.Verify, Keep: ret.Last,
+			KeepDaily: ret.Daily, KeepWeekly: ret.Weekly, KeepMonthly: ret.Monthly, AllowExistingSnapshots: r.spec.AllowExistingSnapshots, Triggers: r.spec.Triggers},
 		Source: Origin{Product: f.Product, Version: f.Version, Build: f.Build, Host: v.Host, Datacenter: v.Datacenter},
 		VM: VMInfo{Name: v.Name, UUID: v.UUID, BIOSUUID: v.BIOSUUID, MOID: v.Ref.Value, Path: v.Path, VMXPath: l.vmx,
 			PowerState: l.power, GuestID: v.GuestID, GuestFullName: v.GuestFullName, Firmware: v.Firmware, HardwareVersion: v.HWVersion,

@@ -50,6 +50,11 @@ Approver commands:
         the plan needs no elevation the grant does not give.
   audit verify FILE
         Check the hash chain of an audit file; exit 1 at the first broken record.
+  backup list [--json] DATASTORE-PATH
+        Read-only: each VM's last complete backup under DATASTORE-PATH
+        ("[backup01] ceso"), its age and size, from the manifests. Connects
+        with the provider's environment: CESO_HOST, CESO_USERNAME,
+        CESO_PASSWORD, CESO_TLS_THUMBPRINT or CESO_INSECURE.
   install [--dir DIR] [--force]
         Copy this binary to DIR/ceso (default ~/.local/bin) so approvers can
         run "ceso review", "ceso keygen", ... from any folder.
@@ -71,6 +76,7 @@ var commands = map[string]func(r runner, args []string, stdout, stderr io.Writer
 	"audit":   runner.audit,
 	"review":  runner.review,
 	"install": runner.install,
+	"backup":  runner.backup,
 }
 
 // IsCommand reports whether arg (the first command-line argument) names an

@@ -24,13 +24,16 @@ const (
 	NamePoolSessions      = "ceso_pool_sessions"
 	NamePoolEvents        = "ceso_pool_events_total"
 	NameSOAPCalls         = "ceso_soap_calls_total"
+	// NameBackupLastSuccess is when the newest successful backup of a VM
+	// finished, in Unix seconds, labelled by the VM's name.
+	NameBackupLastSuccess = "ceso_backup_last_success_timestamp_seconds"
 )
 
 // Names lists every metric ceso exports.
 func Names() []string {
 	return []string{
 		NameOperationDuration, NameOperations, NamePolicyDecisions, NameElevations, NameBackupBytes,
-		NameBackupDuration, NamePoolSessions, NamePoolEvents, NameSOAPCalls,
+		NameBackupDuration, NamePoolSessions, NamePoolEvents, NameSOAPCalls, NameBackupLastSuccess,
 	}
 }
 
@@ -64,6 +67,7 @@ type Metrics struct {
 	poolSessions   *prometheus.GaugeVec
 	poolEvents     *prometheus.CounterVec
 	soapCalls      *prometheus.CounterVec
+	lastBackup     *prometheus.GaugeVec
 	pusher         *pusher
 }
 
@@ -112,9 +116,16 @@ func newCollectors() *Metrics {
 			Name: NameSOAPCalls,
 			Help: "SOAP calls to ESXi by method.",
 		}, []string{"method"}),
+		// A timestamp, not a counter: each provider run pushes its own
+		// group, so an alert takes the max over groups per VM and compares
+		// it with time(), which works however long ago the run exited.
+		lastBackup: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameBackupLastSuccess,
+			Help: "When the last successful backup of a VM made by this run finished (Unix seconds), by VM name.",
+		}, []string{"vm"}),
 	}
 	m.reg.MustRegister(m.opDuration, m.ops, m.decisions, m.elevations, m.backupBytes,
-		m.backupDuration, m.poolSessions, m.poolEvents, m.soapCalls)
+		m.backupDuration, m.poolSessions, m.poolEvents, m.soapCalls, m.lastBackup)
 	return m
 }
 
@@ -164,6 +175,15 @@ func (m *Metrics) Backup(bytes int64, d time.Duration) {
 		m.backupBytes.Add(float64(bytes))
 	}
 	m.backupDuration.Observe(d.Seconds())
+}
+
+// BackupSucceeded records that a backup of the VM named vm completed at
+// finished.
+func (m *Metrics) BackupSucceeded(vm string, finished time.Time) {
+	if m == nil {
+		return
+	}
+	m.lastBackup.WithLabelValues(vm).Set(float64(finished.UnixNano()) / 1e9)
 }
 
 // PoolSessions sets the session pool gauges.

@@ -26,6 +26,7 @@ func exercise(m *metrics.Metrics) {
 	m.PolicyDecision("standard", "refused")
 	m.Elevation(metrics.ElevationUsed)
 	m.Backup(4096, time.Minute)
+	m.BackupSucceeded("web-01", time.Unix(1764460800, 500e6))
 	m.PoolSessions(2, 3)
 	m.PoolEvent(metrics.PoolCreated)
 	m.SOAPCall("RetrievePropertiesEx")
@@ -172,11 +173,12 @@ func TestPushRoundTrip(t *testing.T) {
 		"pool idle":          value(metrics.NamePoolSessions, map[string]string{"state": "idle"}),
 		"pool created":       value(metrics.NamePoolEvents, map[string]string{"event": "created"}),
 		"soap calls":         value(metrics.NameSOAPCalls, map[string]string{"method": "RetrievePropertiesEx"}),
+		"last backup web-01": value(metrics.NameBackupLastSuccess, map[string]string{"vm": "web-01"}),
 	}
 	want := map[string]float64{
 		"ops create success": 2, "ops delete refused": 1, "duration count": 2, "decisions refused": 1,
 		"elevations used": 1, "backup bytes": 4096, "backup duration": 1, "pool idle": 3, "pool created": 1,
-		"soap calls": 2,
+		"soap calls": 2, "last backup web-01": 1764460800.5,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("pushed values (-want +got):\n%s", diff)

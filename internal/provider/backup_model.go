@@ -13,16 +13,17 @@ import (
 
 // backupModel is the ceso_backup resource's configuration and state.
 type backupModel struct {
-	ID                     types.String `tfsdk:"id"`
-	VM                     types.String `tfsdk:"vm"`
-	Destination            types.String `tfsdk:"destination"`
-	Quiesce                types.Bool   `tfsdk:"quiesce"`
-	DiskFormat             types.String `tfsdk:"disk_format"`
-	Keep                   types.Int64  `tfsdk:"keep"`
-	Triggers               types.Map    `tfsdk:"triggers"`
-	Verify                 types.Bool   `tfsdk:"verify"`
-	AllowExistingSnapshots types.Bool   `tfsdk:"allow_existing_snapshots"`
-	RetainOnDestroy        types.Bool   `tfsdk:"retain_on_destroy"`
+	ID                     types.String          `tfsdk:"id"`
+	VM                     types.String          `tfsdk:"vm"`
+	Destination            types.String          `tfsdk:"destination"`
+	Quiesce                types.Bool            `tfsdk:"quiesce"`
+	DiskFormat             types.String          `tfsdk:"disk_format"`
+	Keep                   types.Int64           `tfsdk:"keep"`
+	Triggers               types.Map             `tfsdk:"triggers"`
+	Verify                 types.Bool            `tfsdk:"verify"`
+	AllowExistingSnapshots types.Bool            `tfsdk:"allow_existing_snapshots"`
+	RetainOnDestroy        types.Bool            `tfsdk:"retain_on_destroy"`
+	Retention              *backupRetentionModel `tfsdk:"retention"`
 
 	VMName       types.String `tfsdk:"vm_name"`
 	Time         types.String `tfsdk:"time"`
@@ -40,7 +41,7 @@ type backupModel struct {
 func (m *backupModel) spec(ctx context.Context, diags *diag.Diagnostics) backup.Spec {
 	return backup.Spec{
 		VM: m.VM.ValueString(), Destination: m.Destination.ValueString(), Quiesce: m.Quiesce.ValueBool(),
-		DiskFormat: m.DiskFormat.ValueString(), Keep: int(m.Keep.ValueInt64()), Verify: m.Verify.ValueBool(),
+		DiskFormat: m.DiskFormat.ValueString(), Keep: int(m.Keep.ValueInt64()), Retention: m.retention(), Verify: m.Verify.ValueBool(),
 		AllowExistingSnapshots: m.AllowExistingSnapshots.ValueBool(), Triggers: stringMap(ctx, m.Triggers, diags),
 	}
 }
@@ -69,6 +70,7 @@ func (m *backupModel) imported(ctx context.Context, man *backup.Manifest, diags 
 	m.Quiesce = types.BoolValue(o.Quiesce)
 	m.DiskFormat = types.StringValue(o.DiskFormat)
 	m.Keep = types.Int64Value(int64(o.Keep))
+	m.Retention = importedRetention(o)
 	m.Verify = types.BoolValue(o.Verify)
 	m.AllowExistingSnapshots = types.BoolValue(o.AllowExistingSnapshots)
 	m.RetainOnDestroy = types.BoolValue(true) // the default: an imported backup is never deleted by accident

@@ -88,7 +88,7 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 		MarkdownDescription: "One hot backup of a VM: a snapshot without memory, copies of the base disks and of the `.vmx` and `.nvram` " +
 			"in `<destination>/<vm name>/<id>/`, a `manifest.json` written last, the snapshot removed. The manifest is the catalog: " +
 			"the `ceso_backups` data source lists backups from any machine, and `ceso_vm` restores one with `backup`. " +
-			"A change of `triggers` (or of any other argument but `keep` and `retain_on_destroy`) makes a new backup.",
+			"A change of `triggers` (or of any other argument but `keep`, `retention` and `retain_on_destroy`) makes a new backup.",
 		Attributes: map[string]schema.Attribute{
 			"id": readOnlyString("Backup id, also the name of its folder: the UTC time it started and four hex digits, e.g. `20261125T221500Z-3f9a`."),
 			"vm": schema.StringAttribute{Required: true, PlanModifiers: replaceS,
@@ -102,8 +102,9 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "Provisioning of the disk copies: `thin` (default), `thick` or `eager_zeroed`. A restore makes the disks as the source VM had them.",
 				Validators:          []validator.String{stringvalidator.OneOf("thin", "thick", "eager_zeroed")}},
 			"keep": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0),
-				MarkdownDescription: "Retention: how many complete backups of this VM under `destination` to keep, this one included. Older ones (and failed attempts) are removed after a backup succeeded, never before. `0` (default) keeps them all. Changes take effect at the next backup.",
-				Validators:          []validator.Int64{int64validator.AtLeast(0)}},
+				MarkdownDescription: "Retention: how many complete backups of this VM under `destination` to keep, this one included. Older ones (and failed attempts) are removed after a backup succeeded, never before. `0` (default) keeps them all. Changes take effect at the next backup. " +
+					"An alias of `retention.keep_last`, kept for existing configurations; setting both is an error. For daily, weekly and monthly rules use the `retention` block.",
+				Validators: []validator.Int64{int64validator.AtLeast(0)}},
 			"triggers": schema.MapAttribute{Optional: true, ElementType: types.StringType,
 				PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
 				MarkdownDescription: "Arbitrary values; a change makes a new backup (like `terraform_data`'s `triggers_replace`), e.g. `{ day = formatdate(\"YYYY-MM-DD\", plantimestamp()) }` for one backup a day."},
@@ -128,7 +129,8 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "Whether the snapshot was quiesced through VMware Tools."},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": backupTimeouts(ctx),
+			"timeouts":  backupTimeouts(ctx),
+			"retention": retentionBlock(),
 		},
 	}
 }
@@ -211,7 +213,7 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 // it finds then.
 func backupCreateOp(object string, plan *backupModel) guard.Op {
 	op := guard.Op{ResourceType: backupType, Object: object, ID: plan.VM.ValueString(), Action: policy.ActionCreate}
-	if plan.Keep.ValueInt64() > 0 {
+	if plan.retention().Active() {
 		op.Effects = []policy.Action{policy.ActionBackupPrune}
 	}
 	return op
@@ -241,14 +243,21 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 	// the backup starts, whatever the create itself is allowed.
 	spec.ConfirmPrune = func(ctx context.Context, dirs []string) error {
 		return r.data.guard.Check(ctx, guard.Op{ResourceType: backupType, Object: name, ID: spec.VM, Action: policy.ActionBackupPrune,
-			Details: map[string]any{"prunes": dirs, "keep": spec.Keep}})
+			Details: map[string]any{"prunes": dirs, "keep": spec.Keep, "retention": retentionDetails(spec.Retention)}})
 	}
 	var res *backup.Result
 	op := guard.Op{ResourceType: backupType, Object: name, ID: spec.VM, Action: policy.ActionCreate, Details: map[string]any{
-		"vm_uuid": spec.VM, "destination": spec.Destination, "disk_format": spec.DiskFormat, "keep": spec.Keep, "quiesce": spec.Quiesce}}
+		"vm_uuid": spec.VM, "destination": spec.Destination, "disk_format": spec.DiskFormat, "keep": spec.Keep, "retention": retentionDetails(spec.Retention), "quiesce": spec.Quiesce}}
 	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Backup Failed", func(ctx context.Context) error {
 		var err error
 		res, err = api.Backup(ctx, spec)
+		if err == nil {
+			// Recorded inside the operation, so the push that follows it
+			// carries them, not only the one at exit.
+			m := r.data.guard.Metrics()
+			m.Backup(res.Manifest.SizeBytes, res.Duration)
+			m.BackupSucceeded(res.Manifest.VM.Name, res.Manifest.Finished)
+		}
 		return err
 	})
 	if res != nil {
@@ -265,7 +274,6 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 	if !ok {
 		return
 	}
-	r.data.guard.Metrics().Backup(res.Manifest.SizeBytes, res.Duration)
 	plan.fill(ctx, res.Manifest, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -309,7 +317,8 @@ func (r *backupResource) Read(ctx context.Context, req resource.ReadRequest, res
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Update changes only what needs no new backup (keep, retain_on_destroy);
+// Update changes only what needs no new backup (keep, retention,
+// retain_on_destroy);
 // nothing on the host changes, but the guard still sees it.
 func (r *backupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan backupModel
@@ -318,7 +327,7 @@ func (r *backupResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 	op := guard.Op{ResourceType: backupType, Object: plan.VMName.ValueString(), Action: policy.ActionUpdate,
-		Details: map[string]any{"backup_id": plan.ID.ValueString(), "keep": plan.Keep.ValueInt64(), "retain_on_destroy": plan.RetainOnDestroy.ValueBool()}}
+		Details: map[string]any{"backup_id": plan.ID.ValueString(), "keep": plan.Keep.ValueInt64(), "retention": retentionDetails(plan.retention()), "retain_on_destroy": plan.RetainOnDestroy.ValueBool()}}
 	if !r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Update Backup", func(context.Context) error { return nil }) {
 		return
 	}

@@ -5,18 +5,24 @@ resource "ceso_vm" "web" {
 
 # A hot backup of the running VM: snapshot, copy of its disks and .vmx/.nvram
 # into [backup01] ceso/web-01/<id>/, manifest.json written last, snapshot
-# removed. A new value in triggers makes a new backup; keep = 7 keeps the
-# seven newest backups of the VM there and removes older ones after each
-# good backup.
+# removed. A new value in triggers makes a new backup; after each good
+# backup, retention removes what no rule keeps: here the newest backup of
+# each of the last 7 days, 4 ISO weeks and 6 months (UTC) that have one.
+# (keep = N, the older form, is retention's keep_last.)
 resource "ceso_backup" "web" {
   vm          = ceso_vm.web.id
   destination = "[backup01] ceso"
   quiesce     = true   # through VMware Tools, when the guest runs them
   disk_format = "thin" # the default
-  keep        = 7
+
+  retention {
+    keep_daily   = 7
+    keep_weekly  = 4
+    keep_monthly = 6
+  }
 
   # Destroying or replacing the resource keeps the backup: retention
-  # (keep) alone removes old backups.
+  # alone removes old backups.
   retain_on_destroy = true
 
   triggers = {
