@@ -179,6 +179,7 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 			return nil, f
 		}
 	}
+	h.destroyRule(ctx, m)
 	dropRootCurrent(ctx, m)
 	revertPower(ctx, m)
 	h.extend(ctx, m)
