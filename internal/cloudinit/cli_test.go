@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/testtool"
 )
 
 // The payload is checked by the real cloud-init, the program that reads it
@@ -29,35 +31,7 @@ const cliTimeout = 2 * time.Minute
 // setup is broken and the test fails.
 func requireCloudInit(t *testing.T) string {
 	t.Helper()
-	bin, skip, fail := locateCloudInit(os.Getenv("CI"), fileExists, exec.LookPath)
-	if fail != "" {
-		t.Fatal(fail)
-	}
-	if skip != "" {
-		t.Skip(skip)
-	}
-	return bin
-}
-
-// locateCloudInit finds the binary. Missing, it yields a skip message, or a
-// failure message when ci is set: under CI a missing binary is a broken
-// setup that must not pass as a skipped test.
-func locateCloudInit(ci string, exists func(string) bool, lookPath func(string) (string, error)) (bin, skip, fail string) {
-	if exists(cloudInitBinary) {
-		return cloudInitBinary, "", ""
-	}
-	if p, err := lookPath("cloud-init"); err == nil {
-		return p, "", ""
-	}
-	if ci != "" {
-		return "", "", cloudInitBinary + " is missing under CI: make test installs it (apt-get install -y cloud-init) when it runs as root"
-	}
-	return "", cloudInitBinary + " not found: run apt-get install -y cloud-init (or make test as root) to run this test", ""
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	return testtool.Require(t, testtool.Program{Path: cloudInitBinary, Package: "cloud-init"})
 }
 
 // runCloudInit runs cloud-init with args in dir and returns its combined
@@ -144,37 +118,6 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return string(bytes.Join(lines, []byte("\n")))
-}
-
-func TestLocateCloudInit(t *testing.T) {
-	t.Parallel()
-	absent := func(string) bool { return false }
-	present := func(p string) bool { return p == cloudInitBinary }
-	notOnPath := func(string) (string, error) { return "", errors.New("not found") }
-	onPath := func(string) (string, error) { return "/usr/local/bin/cloud-init", nil }
-	tests := []struct {
-		name                 string
-		ci                   string
-		exists               func(string) bool
-		lookPath             func(string) (string, error)
-		wantBin              string
-		wantSkip, wantFailed bool
-	}{
-		{name: "installed", exists: present, lookPath: notOnPath, wantBin: cloudInitBinary},
-		{name: "installed under CI", ci: "true", exists: present, lookPath: notOnPath, wantBin: cloudInitBinary},
-		{name: "on PATH", exists: absent, lookPath: onPath, wantBin: "/usr/local/bin/cloud-init"},
-		{name: "absent locally skips", exists: absent, lookPath: notOnPath, wantSkip: true},
-		{name: "absent under CI fails", ci: "true", exists: absent, lookPath: notOnPath, wantFailed: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			bin, skip, fail := locateCloudInit(tt.ci, tt.exists, tt.lookPath)
-			if bin != tt.wantBin || (skip != "") != tt.wantSkip || (fail != "") != tt.wantFailed {
-				t.Errorf("locateCloudInit = %q, skip %q, fail %q", bin, skip, fail)
-			}
-		})
-	}
 }
 
 // TestCloudInitSchema runs every golden #cloud-config document (user-data

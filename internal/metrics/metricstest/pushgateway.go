@@ -17,10 +17,14 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/testtool"
 )
 
 // Binary is where Debian's prometheus-pushgateway package installs it.
 const Binary = "/usr/bin/prometheus-pushgateway"
+
+var pushgateway = testtool.Program{Path: Binary, Package: "prometheus-pushgateway"}
 
 // StartPushgateway starts a Pushgateway on a free 127.0.0.1 port with
 // persistence off and returns its base URL; it is stopped when the test
@@ -28,13 +32,7 @@ const Binary = "/usr/bin/prometheus-pushgateway"
 // where a missing binary means the CI setup is broken and the test fails.
 func StartPushgateway(t testing.TB) string {
 	t.Helper()
-	bin, skip, fail := locate(os.Getenv("CI"), fileExists, exec.LookPath)
-	if fail != "" {
-		t.Fatal(fail)
-	}
-	if skip != "" {
-		t.Skip(skip)
-	}
+	bin := testtool.Require(t, pushgateway)
 	var lastErr error
 	// A free port can be taken between probing and binding; try again.
 	for range 3 {
@@ -46,27 +44,6 @@ func StartPushgateway(t testing.TB) string {
 	}
 	t.Fatalf("pushgateway did not start: %v", lastErr)
 	return ""
-}
-
-// locate finds the binary. Missing, it yields a skip message, or a failure
-// message when ci is set: under CI a missing binary is a broken setup that
-// must not pass as a skipped test.
-func locate(ci string, exists func(string) bool, lookPath func(string) (string, error)) (bin, skip, fail string) {
-	if exists(Binary) {
-		return Binary, "", ""
-	}
-	if p, err := lookPath("prometheus-pushgateway"); err == nil {
-		return p, "", ""
-	}
-	if ci != "" {
-		return "", "", Binary + " is missing under CI: the CI setup must run apt-get install -y prometheus-pushgateway"
-	}
-	return "", Binary + " not found: run apt-get install -y prometheus-pushgateway to run this test", ""
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
 
 func start(t testing.TB, bin string) (string, error) {

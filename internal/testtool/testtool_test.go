@@ -1,4 +1,4 @@
-package metricstest
+package testtool
 
 import (
 	"errors"
@@ -7,10 +7,16 @@ import (
 
 func TestLocate(t *testing.T) {
 	t.Parallel()
+	p := Program{Path: "/usr/bin/cloud-init", Package: "cloud-init"}
 	absent := func(string) bool { return false }
-	present := func(p string) bool { return p == Binary }
+	present := func(path string) bool { return path == p.Path }
 	notOnPath := func(string) (string, error) { return "", errors.New("not found") }
-	onPath := func(string) (string, error) { return "/opt/bin/prometheus-pushgateway", nil }
+	onPath := func(name string) (string, error) {
+		if name != "cloud-init" {
+			return "", errors.New("looked up " + name)
+		}
+		return "/usr/local/bin/cloud-init", nil
+	}
 	tests := []struct {
 		name                 string
 		ci                   string
@@ -19,18 +25,18 @@ func TestLocate(t *testing.T) {
 		wantBin              string
 		wantSkip, wantFailed bool
 	}{
-		{name: "installed", exists: present, lookPath: notOnPath, wantBin: Binary},
-		{name: "installed under CI", ci: "true", exists: present, lookPath: notOnPath, wantBin: Binary},
-		{name: "on PATH", exists: absent, lookPath: onPath, wantBin: "/opt/bin/prometheus-pushgateway"},
+		{name: "installed", exists: present, lookPath: notOnPath, wantBin: p.Path},
+		{name: "installed under CI", ci: "true", exists: present, lookPath: notOnPath, wantBin: p.Path},
+		{name: "on PATH by its base name", exists: absent, lookPath: onPath, wantBin: "/usr/local/bin/cloud-init"},
 		{name: "absent locally skips", exists: absent, lookPath: notOnPath, wantSkip: true},
 		{name: "absent under CI fails", ci: "true", exists: absent, lookPath: notOnPath, wantFailed: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			bin, skip, fail := locate(tt.ci, tt.exists, tt.lookPath)
+			bin, skip, fail := p.Locate(tt.ci, tt.exists, tt.lookPath)
 			if bin != tt.wantBin || (skip != "") != tt.wantSkip || (fail != "") != tt.wantFailed {
-				t.Errorf("locate = %q, skip %q, fail %q", bin, skip, fail)
+				t.Errorf("Locate = %q, skip %q, fail %q", bin, skip, fail)
 			}
 		})
 	}
