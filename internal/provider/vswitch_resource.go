@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	vimtypes "github.com/vmware/govmomi/vim25/types"
 
@@ -189,28 +191,39 @@ func (r *vswitchResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 }
 
 func (r *vswitchResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.write(ctx, req.Plan.Get, &resp.State, &resp.Diagnostics, policy.ActionCreate)
+}
+
+// write creates or updates the vSwitch: the two differ only in the call
+// and the guard's action (as for port groups).
+func (r *vswitchResource) write(ctx context.Context, get func(context.Context, any) diag.Diagnostics, state *tfsdk.State, diags *diag.Diagnostics, action policy.Action) {
 	var plan vswitchModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	api := r.data.hostNetworking(&resp.Diagnostics, vswitchType)
-	if resp.Diagnostics.HasError() || api == nil {
+	diags.Append(get(ctx, &plan)...)
+	api := r.data.hostNetworking(diags, vswitchType)
+	if diags.HasError() || api == nil {
 		return
 	}
 	want, err := plan.want(ctx)
 	if err != nil {
-		resp.Diagnostics.AddError("Invalid vSwitch", err.Error())
+		diags.AddError("Invalid vSwitch", err.Error())
 		return
 	}
+	dc := r.data.datacenterScope(types.StringNull())
 	var got *hostnet.VSwitch
-	op := guard.Op{ResourceType: vswitchType, Object: want.Name, Action: policy.ActionCreate,
+	op := guard.Op{ResourceType: vswitchType, Object: want.Name, Action: action,
 		Details: map[string]any{"host": want.Host, "uplinks": want.Uplinks, "mtu": want.MTU}}
-	if !r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Create vSwitch", func(ctx context.Context) error {
-		got, err = api.CreateVSwitch(ctx, r.data.datacenterScope(types.StringNull()), want)
+	if !r.data.guarded(ctx, diags, op, "Cannot Write vSwitch", func(ctx context.Context) error {
+		if action == policy.ActionCreate {
+			got, err = api.CreateVSwitch(ctx, dc, want)
+		} else {
+			got, err = api.UpdateVSwitch(ctx, dc, want)
+		}
 		return err
 	}) {
 		return
 	}
 	plan.fill(got)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	diags.Append(state.Set(ctx, &plan)...)
 }
 
 func (r *vswitchResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -238,28 +251,7 @@ func (r *vswitchResource) Read(ctx context.Context, req resource.ReadRequest, re
 }
 
 func (r *vswitchResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan vswitchModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	api := r.data.hostNetworking(&resp.Diagnostics, vswitchType)
-	if resp.Diagnostics.HasError() || api == nil {
-		return
-	}
-	want, err := plan.want(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid vSwitch", err.Error())
-		return
-	}
-	var got *hostnet.VSwitch
-	op := guard.Op{ResourceType: vswitchType, Object: want.Name, Action: policy.ActionUpdate,
-		Details: map[string]any{"host": want.Host, "uplinks": want.Uplinks, "mtu": want.MTU}}
-	if !r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Update vSwitch", func(ctx context.Context) error {
-		got, err = api.UpdateVSwitch(ctx, r.data.datacenterScope(types.StringNull()), want)
-		return err
-	}) {
-		return
-	}
-	plan.fill(got)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.write(ctx, req.Plan.Get, &resp.State, &resp.Diagnostics, policy.ActionUpdate)
 }
 
 func (r *vswitchResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
