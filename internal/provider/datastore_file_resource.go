@@ -81,14 +81,6 @@ func (d *providerData) files(diags *diag.Diagnostics) *dsfile.Manager {
 	return dsfile.New(d.client)
 }
 
-func addFileError(diags *diag.Diagnostics, summary string, err error) {
-	if fe, ok := dsfile.AsFieldError(err); ok {
-		diags.AddAttributeError(path.Root(fe.Field), fe.Summary, fe.Detail)
-		return
-	}
-	diags.AddError(summary, err.Error())
-}
-
 func (r *datastoreFileResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_datastore_file"
 }
@@ -165,7 +157,7 @@ func (r *datastoreFileResource) ModifyPlan(ctx context.Context, req resource.Mod
 		return
 	}
 	if err := r.data.files(&resp.Diagnostics).Check(ctx, cfg.spec(r.data.datacenter)); err != nil {
-		addFileError(&resp.Diagnostics, "Cannot Upload File", err)
+		addDomainError(&resp.Diagnostics, "Cannot Upload File", err)
 	}
 }
 
@@ -197,7 +189,7 @@ func (r *datastoreFileResource) Create(ctx context.Context, req resource.CreateR
 		return err
 	})
 	if !ok && fieldErr != nil {
-		addFileError(&resp.Diagnostics, "Cannot Upload File", fieldErr)
+		addDomainError(&resp.Diagnostics, "Cannot Upload File", fieldErr)
 		return
 	}
 	resp.Diagnostics.Append(gd...)
@@ -227,7 +219,7 @@ func (r *datastoreFileResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	if err != nil {
-		addFileError(&resp.Diagnostics, "Cannot Read File", err)
+		addDomainError(&resp.Diagnostics, "Cannot Read File", err)
 		return
 	}
 	state.fill(f)

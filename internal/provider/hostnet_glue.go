@@ -2,7 +2,6 @@ package provider
 
 import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/hostnet"
 )
@@ -55,13 +54,4 @@ func (d *providerData) hostNetworking(diags *diag.Diagnostics, typeName string) 
 		return nil
 	}
 	return d.hostnet
-}
-
-// addHostnetError reports a domain error on the attribute it blames.
-func addHostnetError(diags *diag.Diagnostics, summary string, err error) {
-	if fe, ok := hostnet.AsFieldError(err); ok {
-		diags.AddAttributeError(path.Root(fe.Field), fe.Summary, fe.Detail)
-		return
-	}
-	diags.AddError(summary, err.Error())
 }

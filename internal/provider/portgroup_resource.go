@@ -139,7 +139,7 @@ func (r *portgroupResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if req.Plan.Raw.IsNull() || replaced {
 		err := api.CheckDeletePortGroup(ctx, state.Host.ValueString(), dc, state.Name.ValueString(), r.data.isLeaving)
 		if err != nil && !hostnet.IsInUse(err) {
-			addHostnetError(&resp.Diagnostics, "Cannot Check Port Group", err)
+			addDomainError(&resp.Diagnostics, "Cannot Check Port Group", err)
 			return
 		}
 		if err != nil {
@@ -158,7 +158,7 @@ func (r *portgroupResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	want := plan.want()
 	if _, err := api.PlanPortGroup(ctx, dc, want, !req.State.Raw.IsNull() && !replaced,
 		func(vswitch string) bool { return r.data.isArriving(arrivingVSwitch, vswitch) }); err != nil {
-		addHostnetError(&resp.Diagnostics, "Invalid Port Group", err)
+		addDomainError(&resp.Diagnostics, "Invalid Port Group", err)
 		return
 	}
 	if req.State.Raw.IsNull() || replaced {
@@ -222,7 +222,7 @@ func (r *portgroupResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	if err != nil {
-		addHostnetError(&resp.Diagnostics, "Cannot Read Port Group", err)
+		addDomainError(&resp.Diagnostics, "Cannot Read Port Group", err)
 		return
 	}
 	state.fill(got)

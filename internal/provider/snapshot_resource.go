@@ -50,15 +50,6 @@ func (r *snapshotResource) api(diags *diag.Diagnostics) snapshot.API {
 	return r.data.snapshots
 }
 
-// addSnapshotError reports a domain error on the attribute it blames.
-func addSnapshotError(diags *diag.Diagnostics, summary string, err error) {
-	if fe, ok := snapshot.AsFieldError(err); ok {
-		diags.AddAttributeError(path.Root(fe.Field), fe.Summary, fe.Detail)
-		return
-	}
-	diags.AddError(summary, err.Error())
-}
-
 // ModifyPlan makes a revert plain in the plan (a warning naming the VM and
 // the snapshot), refuses what the API cannot do, checks that the VM exists,
 // and warns about what the guard will refuse.
@@ -82,7 +73,7 @@ func (r *snapshotResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		if r.data != nil && r.data.snapshots != nil && known(plan.VM) {
 			name, err := r.data.snapshots.VMName(ctx, plan.VM.ValueString())
 			if err != nil {
-				addSnapshotError(&resp.Diagnostics, "Cannot Find VM", err)
+				addDomainError(&resp.Diagnostics, "Cannot Find VM", err)
 				return
 			}
 			object = name
@@ -133,7 +124,7 @@ func (r *snapshotResource) Create(ctx context.Context, req resource.CreateReques
 	spec := plan.spec()
 	name, err := api.VMName(ctx, spec.VM)
 	if err != nil {
-		addSnapshotError(&resp.Diagnostics, "Cannot Find VM", err)
+		addDomainError(&resp.Diagnostics, "Cannot Find VM", err)
 		return
 	}
 	var res *snapshot.Result
@@ -215,7 +206,7 @@ func (r *snapshotResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	name, err := api.VMName(ctx, vmUUID)
 	if err != nil {
-		addSnapshotError(&resp.Diagnostics, "Cannot Find VM", err)
+		addDomainError(&resp.Diagnostics, "Cannot Find VM", err)
 		return
 	}
 	details := map[string]any{"vm_uuid": vmUUID, "snapshot_id": id, "snapshot": state.Name.ValueString()}

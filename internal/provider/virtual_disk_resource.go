@@ -101,14 +101,6 @@ func (m *virtualDiskModel) fill(d *virtualdisk.Disk) {
 	}
 }
 
-func addDiskError(diags *diag.Diagnostics, summary string, err error) {
-	if fe, ok := virtualdisk.AsFieldError(err); ok {
-		diags.AddAttributeError(path.Root(fe.Field), fe.Summary, fe.Detail)
-		return
-	}
-	diags.AddError(summary, err.Error())
-}
-
 // ModifyPlan refuses a shrink, a path already taken, and deleting a disk a
 // VM has attached (naming the VMs), before anything changes.
 func (r *virtualDiskResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -150,7 +142,7 @@ func (r *virtualDiskResource) ModifyPlan(ctx context.Context, req resource.Modif
 		cur = &virtualdisk.Disk{Path: state.Path.ValueString(), SizeGiB: state.SizeGiB.ValueInt64()}
 	}
 	if err := api.Plan(ctx, dc, plan.want(), cur); err != nil {
-		addDiskError(&resp.Diagnostics, "Invalid Disk", err)
+		addDomainError(&resp.Diagnostics, "Invalid Disk", err)
 		return
 	}
 	if action, ok := plannedAction(req, resp, policy.ActionDelete, replaced); ok {
@@ -224,7 +216,7 @@ func (r *virtualDiskResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	if err != nil {
-		addDiskError(&resp.Diagnostics, "Cannot Read Disk", err)
+		addDomainError(&resp.Diagnostics, "Cannot Read Disk", err)
 		return
 	}
 	if state.Path.IsNull() {

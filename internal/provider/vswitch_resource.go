@@ -163,7 +163,7 @@ func (r *vswitchResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 			resp.Diagnostics.AddError("vSwitch In Use", "Cannot remove "+err.Error()+".")
 			return
 		case err != nil && !hostnet.IsNotFound(err):
-			addHostnetError(&resp.Diagnostics, "Cannot Check vSwitch", err)
+			addDomainError(&resp.Diagnostics, "Cannot Check vSwitch", err)
 			return
 		}
 	}
@@ -179,7 +179,7 @@ func (r *vswitchResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	if _, err := api.PlanVSwitch(ctx, dc, want, !req.State.Raw.IsNull() && !replaced); err != nil {
-		addHostnetError(&resp.Diagnostics, "Invalid vSwitch", err)
+		addDomainError(&resp.Diagnostics, "Invalid vSwitch", err)
 		return
 	}
 	if req.State.Raw.IsNull() || replaced {
@@ -243,7 +243,7 @@ func (r *vswitchResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	if err != nil {
-		addHostnetError(&resp.Diagnostics, "Cannot Read vSwitch", err)
+		addDomainError(&resp.Diagnostics, "Cannot Read vSwitch", err)
 		return
 	}
 	state.fill(got)
