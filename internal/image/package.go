@@ -72,8 +72,7 @@ func openPackage(ctx context.Context, opener source.Opener, loc string) (*pkg, e
 		}
 	}
 	if err == nil && p.env.VirtualSystem == nil {
-		err = fieldErr("source", "Unsupported OVF Package",
-			"%s holds no single VirtualSystem (a vApp with several VMs is not supported); deploy each VM's own package.", p.descName)
+		err = unsupportedPackage(p.descName, p.env)
 	}
 	if err != nil {
 		p.Close()
@@ -249,3 +248,24 @@ func sourceErr(err error) error {
 
 // describe is a short name for messages.
 func (p *pkg) describe() string { return fmt.Sprintf("%s (%s)", source.Base(p.loc), p.descName) }
+
+// unsupportedPackage explains a descriptor that holds no single VM: a
+// multi-VM vApp (VirtualSystemCollection) or nothing at all.
+func unsupportedPackage(descName string, e *ovf.Envelope) error {
+	c := e.VirtualSystemCollection
+	if c == nil {
+		return fieldErr("source", "Unsupported OVF Package",
+			"%s holds no VirtualSystem; ceso_image deploys a package that describes one VM.", descName)
+	}
+	names := make([]string, 0, len(c.VirtualSystem))
+	for _, vs := range c.VirtualSystem {
+		n := vs.ID
+		if vs.Name != nil && *vs.Name != "" {
+			n = *vs.Name
+		}
+		names = append(names, n)
+	}
+	return fieldErr("source", "Multi-VM vApp Not Supported",
+		"%s describes a vApp (VirtualSystemCollection %q) of %d VMs: %s. ceso_image deploys one VM per package: export or download each VM as a package of its own (ovftool can convert a single VM) and deploy each with its own ceso_image.",
+		descName, c.ID, len(names), quoteList(names))
+}

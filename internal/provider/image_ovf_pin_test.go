@@ -160,3 +160,50 @@ func forgedManifest(t *testing.T, dir string) []byte {
 	}
 	return out
 }
+
+// TestAccImage_vAppRefused: a multi-VM vApp (VirtualSystemCollection), as
+// an OVA and as an .ovf, is refused at plan with an error on source that
+// names its VMs; nothing reaches the host.
+func TestAccImage_vAppRefused(t *testing.T) {
+	testVAppRefused(t, simhost.Options{Templates: -1}, "")
+}
+
+func TestAccImage_vAppRefused_vcenter(t *testing.T) {
+	testVAppRefused(t, simhost.Options{VCenter: true, Templates: -1}, `datacenter = "DC0"`)
+}
+
+func testVAppRefused(t *testing.T, opts simhost.Options, extra string) {
+	h := acctest.StartHost(t, opts)
+	dir := t.TempDir()
+	ova, _, err := ovatest.WriteOVA(dir, "stack.ova", ovatest.Spec{Name: "stack", VApp: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ovf, err := ovatest.WriteOVF(t.TempDir(), ovatest.Spec{Name: "stack", VApp: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(src string) resource.TestStep {
+		return resource.TestStep{
+			Config: h.ProviderConfig(unrestricted, extra) + fmt.Sprintf(`
+resource "ceso_image" "stack" {
+  name   = "stack"
+  source = %q
+}
+`, src),
+			PlanOnly:    true,
+			ExpectError: acctest.ErrorMatching("Multi-VM vApp Not Supported", "source", "stack-1", "stack-2", "one VM per package"),
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			if n := h.CountMethod("ImportVApp") + h.CountMethod("CreateImportSpec"); n != 0 {
+				return fmt.Errorf("the vApp reached the host (%d import calls)", n)
+			}
+			return nothingNamed(h, "stack", "stack-1", "stack-2")
+		},
+		Steps: []resource.TestStep{step(ova), step(ovf)},
+	})
+}

@@ -47,6 +47,9 @@ type Spec struct {
 	// digests ("SHA256", "SHA1"); BadManifest makes the disk's digest wrong.
 	Manifest    string
 	BadManifest bool
+	// VApp, when above 1, wraps that many copies of the VM in a
+	// VirtualSystemCollection: a multi-VM vApp, which ceso refuses.
+	VApp int
 }
 
 func (s Spec) withDefaults() Spec {
@@ -239,7 +242,30 @@ func Descriptor(s Spec, diskFile string, diskSize int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render OVF descriptor: %w", err)
 	}
+	if s.VApp > 1 {
+		return vapp(buf.String(), s), nil
+	}
 	return buf.Bytes(), nil
+}
+
+// vapp wraps the descriptor's VirtualSystem in a VirtualSystemCollection
+// of s.VApp copies, each with an id and name of its own.
+func vapp(desc string, s Spec) []byte {
+	start := strings.Index(desc, "  <VirtualSystem ")
+	end := strings.LastIndex(desc, "</VirtualSystem>") + len("</VirtualSystem>")
+	vs := desc[start:end]
+	var b strings.Builder
+	b.WriteString(desc[:start])
+	fmt.Fprintf(&b, "  <VirtualSystemCollection ovf:id=\"%s-vapp\">\n    <Info>A vApp</Info>\n    <Name>%s-vapp</Name>\n", s.Name, s.Name)
+	for i := 1; i <= s.VApp; i++ {
+		n := fmt.Sprintf("%s-%d", s.Name, i)
+		one := strings.Replace(vs, `ovf:id="`+s.Name+`"`, `ovf:id="`+n+`"`, 1)
+		one = strings.Replace(one, "<Name>"+s.Name+"</Name>", "<Name>"+n+"</Name>", 1)
+		b.WriteString(one + "\n")
+	}
+	b.WriteString("  </VirtualSystemCollection>")
+	b.WriteString(desc[end:])
+	return []byte(b.String())
 }
 
 var descriptorTmpl = template.Must(template.New("ovf").Funcs(template.FuncMap{
