@@ -132,26 +132,16 @@ func (m *Manager) Upload(ctx context.Context, s Spec, progress func(Progress)) (
 	return &File{Path: t.full, Datastore: t.ds.Name, Size: size, SHA256: sum}, nil
 }
 
-// makeDir creates the target's folder (a datastore's HTTP access does not).
+// makeDir creates the target's folder and its parents before the upload:
+// a datastore's HTTP access writes into an existing folder only (a real
+// host answers 404; internal/simhost's folder rule does the same). vSAN and
+// vVol top-level folders are made through the namespace manager.
 func makeDir(ctx context.Context, ss *esxi.Session, t *target) error {
 	dir := path.Dir(t.rel)
 	if dir == "." || dir == "/" {
 		return nil
 	}
-	err := object.NewFileManager(ss.Client).MakeDirectory(ctx, fmt.Sprintf("[%s] %s", t.ds.Name, dir), object.NewDatacenter(ss.Client, t.dc.Ref), true)
-	if err != nil && !isFileExists(err) {
-		return esxi.Wrap("create the folder of "+t.full, err)
-	}
-	return nil
-}
-
-func isFileExists(err error) bool {
-	var f types.BaseMethodFault
-	if soap.IsSoapFault(err) {
-		f, _ = soap.ToSoapFault(err).VimFault().(types.BaseMethodFault)
-	}
-	_, ok := f.(*types.FileAlreadyExists)
-	return ok || esxi.KindOf(err) == esxi.KindDuplicateName
+	return esxi.MakeDirectory(ctx, ss, t.dc.Ref, t.ds, dir)
 }
 
 // removeStale removes temporary files an interrupted upload to this path

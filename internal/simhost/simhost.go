@@ -131,6 +131,7 @@ func Start(opts Options) (*Host, error) {
 	h := &Host{Model: m, Username: opts.Username, Password: opts.Password, Options: opts}
 	m.Map().Handler = h.handle
 	h.enableLimitedUser()
+	h.installFolderRule(m)
 	h.Server = m.Service.NewServer()
 	u := *h.Server.URL
 	u.User = nil
