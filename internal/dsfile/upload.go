@@ -111,7 +111,10 @@ func (m *Manager) Upload(ctx context.Context, s Spec, progress func(Progress)) (
 			}
 		}
 		if err == nil {
-			task, terr := object.NewFileManager(ss.Client).MoveDatastoreFile(ctx, tmpFull, object.NewDatacenter(ss.Client, t.dc.Ref), t.full, nil, false)
+			// Both datacenters are named: vCenter reads a missing destination
+			// datacenter as the source's, but the simulator refuses it.
+			dc := object.NewDatacenter(ss.Client, t.dc.Ref)
+			task, terr := object.NewFileManager(ss.Client).MoveDatastoreFile(ctx, tmpFull, dc, t.full, dc, false)
 			_, err = esxi.WaitTask(ctx, "move the upload into place at "+t.full, task, terr)
 		}
 		if err != nil {
@@ -129,7 +132,14 @@ func (m *Manager) Upload(ctx context.Context, s Spec, progress func(Progress)) (
 	if err != nil {
 		return nil, err
 	}
-	return &File{Path: t.full, Datastore: t.ds.Name, Size: size, SHA256: sum}, nil
+	// The size and time the host records are what a later Read compares
+	// with to notice a change made behind ceso's back.
+	f, err := m.Read(ctx, s.Path, s.Datacenter)
+	if err != nil {
+		return nil, fmt.Errorf("read back %s after the upload: %w", t.full, err)
+	}
+	f.SHA256 = sum
+	return f, nil
 }
 
 // makeDir creates the target's folder and its parents before the upload:

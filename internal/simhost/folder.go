@@ -29,7 +29,16 @@ func (h *Host) installFolderRule(m *simulator.Model) {
 	for _, method := range []string{http.MethodPut, http.MethodPost} {
 		m.Service.ServeMux.HandleFunc(method+" /folder/", h.strictUpload)
 	}
+	// Downloads are counted, so a test can show that a read did not fetch
+	// a file's content.
+	m.Service.ServeMux.HandleFunc(http.MethodGet+" /folder/", func(w http.ResponseWriter, r *http.Request) {
+		h.downloads.Add(1)
+		h.Model.Service.ServeDatastore(w, r)
+	})
 }
+
+// FolderDownloads is the number of /folder GET requests served so far.
+func (h *Host) FolderDownloads() int64 { return h.downloads.Load() }
 
 func (h *Host) strictUpload(w http.ResponseWriter, r *http.Request) {
 	if dir, ok := h.uploadDir(r); ok {
