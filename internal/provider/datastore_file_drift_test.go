@@ -109,7 +109,10 @@ resource "ceso_datastore_file" "seed" {
 			{Config: cfg},
 			{Config: cfg, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
 			{ // same size, other bytes: the modification time tells
-				PreConfig:         func() { overwrite(bytes.Repeat([]byte("tampered "), 100_000/9+1)[:100_000])(); downloads = h.FolderDownloads() },
+				PreConfig: func() {
+					overwrite(bytes.Repeat([]byte("tampered "), 100_000/9+1)[:100_000])()
+					downloads = h.FolderDownloads()
+				},
 				Config:            cfg,
 				ConfigPlanChecks:  replaced,
 				ConfigStateChecks: []statecheck.StateCheck{restored},
