@@ -26,7 +26,8 @@ import (
 	"github.com/esxi-commander/terraform-provider-ceso/internal/source"
 )
 
-// tempInfix marks ceso's temporary upload files: <file>.ceso-upload-<id>.
+// tempInfix marks ceso's temporary upload files:
+// <file>.ceso-upload-<until>-<id> (stale.go).
 const tempInfix = ".ceso-upload-"
 
 // Spec is what to upload where.
@@ -74,6 +75,11 @@ var ErrNotFound = errors.New("the file is not on the datastore")
 type Manager struct {
 	client *esxi.Client
 	Opener source.Opener
+	// ConfirmRemove, when set, is asked before an upload removes the
+	// temporary file an interrupted upload of the same path left behind
+	// (a file this caller's state did not create); ErrKeep keeps it and
+	// goes on, any other error stops the upload.
+	ConfirmRemove func(ctx context.Context, path string) error
 }
 
 // New returns a Manager over a connected client.

@@ -13,7 +13,6 @@ import (
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/soap"
-	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/source"
@@ -88,19 +87,23 @@ func (m *Manager) Upload(ctx context.Context, s Spec, progress func(Progress)) (
 	if err := checkSpace(t, size); err != nil {
 		return nil, err
 	}
-	tmp := t.rel + tempInfix + newID()
-	tmpFull := fmt.Sprintf("[%s] %s", t.ds.Name, tmp)
 	h := source.NewHashing(rc)
 	var sum string
 	err = m.client.Pool.WithSession(ctx, func(ctx context.Context, ss *esxi.Session) error {
-		if err := removeStale(ctx, ss, t); err != nil {
+		hostNow, err := esxi.HostTime(ctx, ss)
+		if err != nil {
 			return err
 		}
+		if err := removeStale(ctx, ss, t, hostNow, m.ConfirmRemove); err != nil {
+			return err
+		}
+		tmp := tempName(t.rel, uploadLease(ctx, hostNow), newID())
+		tmpFull := fmt.Sprintf("[%s] %s", t.ds.Name, tmp)
 		if err := makeDir(ctx, ss, t); err != nil {
 			return err
 		}
 		stop := report(ctx, h, size, progress)
-		err := t.datastore(ss).Upload(ctx, h, tmp, &soap.Upload{ContentLength: size, Method: "PUT"})
+		err = t.datastore(ss).Upload(ctx, h, tmp, &soap.Upload{ContentLength: size, Method: "PUT"})
 		stop()
 		if err == nil && h.N() != size {
 			err = fmt.Errorf("the source ended after %d of %d bytes", h.N(), size)
@@ -152,32 +155,6 @@ func makeDir(ctx context.Context, ss *esxi.Session, t *target) error {
 		return nil
 	}
 	return esxi.MakeDirectory(ctx, ss, t.dc.Ref, t.ds, dir)
-}
-
-// removeStale removes temporary files an interrupted upload to this path
-// left behind.
-func removeStale(ctx context.Context, ss *esxi.Session, t *target) error {
-	b, err := t.datastore(ss).Browser(ctx)
-	if err != nil {
-		return esxi.Wrap("browse "+t.ds.Name, err)
-	}
-	dir := fmt.Sprintf("[%s] %s", t.ds.Name, path.Dir(t.rel))
-	task, err := b.SearchDatastore(ctx, dir, &types.HostDatastoreBrowserSearchSpec{MatchPattern: []string{path.Base(t.rel) + tempInfix + "*"}})
-	info, err := esxi.WaitTask(ctx, "look for interrupted uploads in "+dir, task, err)
-	if err != nil {
-		if esxi.KindOf(err) == esxi.KindNotFound {
-			return nil // no folder yet, nothing stale in it
-		}
-		return err
-	}
-	res, _ := info.Result.(types.HostDatastoreBrowserSearchResults)
-	for _, f := range res.File {
-		stale := fmt.Sprintf("[%s] %s", t.ds.Name, path.Join(path.Dir(t.rel), f.GetFileInfo().Path))
-		if err := deleteFile(ctx, ss, t.dc.Ref, stale); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // report calls progress every ReportEvery and once more when stopped.

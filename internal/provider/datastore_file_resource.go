@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -186,6 +187,20 @@ func (r *datastoreFileResource) Create(ctx context.Context, req resource.CreateR
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	spec := plan.spec(r.data.datacenter)
+	// Removing a temporary file an interrupted upload left deletes a file
+	// this state did not create: decided on its own, as adopt_existing. A
+	// refusal keeps the file, with a warning, and the upload goes on.
+	api.ConfirmRemove = func(ctx context.Context, p string) error {
+		err := r.data.guard.Check(ctx, guard.Op{ResourceType: datastoreFileType, Object: spec.Path, Action: policy.ActionAdoptExisting,
+			Details: map[string]any{"path": p, "effect": "remove an interrupted upload"}})
+		var refused *guard.RefusedError
+		if errors.As(err, &refused) {
+			resp.Diagnostics.AddWarning("Interrupted Upload Kept",
+				fmt.Sprintf("%s was left by an interrupted upload of %s; removing it is the destructive action adopt_existing, which was refused (%s). Remove it by hand, or apply with an elevation.", p, spec.Path, refused.Summary()))
+			return dsfile.ErrKeep
+		}
+		return err
+	}
 	var f *dsfile.File
 	var fieldErr error
 	var gd diag.Diagnostics
