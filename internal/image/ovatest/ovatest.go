@@ -47,6 +47,9 @@ type Spec struct {
 	// digests ("SHA256", "SHA1"); BadManifest makes the disk's digest wrong.
 	Manifest    string
 	BadManifest bool
+	// Hardware picks the descriptor's virtual hardware: "" a small VM,
+	// "ubuntu-cloud" that of Ubuntu's cloud OVA (see UbuntuCloudImage).
+	Hardware string
 	// VApp, when above 1, wraps that many copies of the VM in a
 	// VirtualSystemCollection: a multi-VM vApp, which ceso refuses.
 	VApp int
@@ -238,7 +241,11 @@ func addFile(tw *tar.Writer, p string) error {
 func Descriptor(s Spec, diskFile string, diskSize int64) ([]byte, error) {
 	s = s.withDefaults()
 	var buf bytes.Buffer
-	err := descriptorTmpl.Execute(&buf, map[string]any{"S": s, "DiskFile": diskFile, "DiskSize": diskSize})
+	tmpl := descriptorTmpl
+	if s.Hardware == "ubuntu-cloud" {
+		tmpl = ubuntuTmpl
+	}
+	err := tmpl.Execute(&buf, map[string]any{"S": s, "DiskFile": diskFile, "DiskSize": diskSize})
 	if err != nil {
 		return nil, fmt.Errorf("render OVF descriptor: %w", err)
 	}
