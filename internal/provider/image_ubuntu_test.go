@@ -115,7 +115,7 @@ resource "ceso_vm" "web" {
 					ec := acctest.ExtraConfig(v)
 					meta, err := gunzipBase64(ec["guestinfo.metadata"])
 					if err != nil || ec["guestinfo.metadata.encoding"] != "gzip+base64" {
-						return fmt.Errorf("guestinfo.metadata (%s): %v", ec["guestinfo.metadata.encoding"], err)
+						return fmt.Errorf("guestinfo.metadata (%s): %w", ec["guestinfo.metadata.encoding"], err)
 					}
 					user, err := gunzipBase64(ec["guestinfo.userdata"])
 					if err != nil {

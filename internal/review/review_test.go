@@ -225,7 +225,9 @@ func TestEffects(t *testing.T) {
 		"a datastore file changed outside Terraform is replaced: destructive": {
 			change: func() map[string]any {
 				c := rc("ceso_datastore_file.f", []string{"delete", "create"}, map[string]any{"id": "[ds] isos/a.iso", "path": "[ds] isos/a.iso", "modified": "2026-01-01T00:00:00Z"}, map[string]any{"path": "[ds] isos/a.iso"})
-				c["change"].(map[string]any)["replace_paths"] = []any{[]any{"modified"}}
+				if ch, ok := c["change"].(map[string]any); ok {
+					ch["replace_paths"] = []any{[]any{"modified"}}
+				}
 				return c
 			}(),
 			want:  []effectLine{{"ceso_datastore_file.f", Destroyed, policy.Unrestricted}, {"ceso_datastore_file.f", Created, policy.Standard}},
