@@ -246,3 +246,33 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Check wrote to the datastore: %v", got)
 	}
 }
+
+// TestUploadVSAN: on a vSAN datastore the top-level folder of the target is
+// a namespace object, which FileManager.MakeDirectory cannot make; the
+// upload makes it through the DatastoreNamespaceManager.
+func TestUploadVSAN(t *testing.T) {
+	t.Parallel()
+	h, err := simhost.Start(simhost.Options{Templates: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	if err := h.MakeVSAN("LocalDS_0"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	c, err := esxi.Connect(ctx, esxi.Config{Host: h.URL.String(), Username: h.Username, Password: h.Password, Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	p, sum := writeFile(t, 10_000)
+	f, err := dsfile.New(c).Upload(ctx, dsfile.Spec{Source: p, SourceSHA256: sum, Path: "[LocalDS_0] isos/a.iso"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Size != 10_000 {
+		t.Errorf("size %d", f.Size)
+	}
+}

@@ -65,12 +65,12 @@ func (h *Host) uploadDir(r *http.Request) (string, bool) {
 		if !ok || ds.Name != name {
 			continue
 		}
-		// Only the fields set at creation are read: the simulator updates
-		// others (free space) under its own lock.
-		if strings.EqualFold(ds.Summary.Type, "vsan") {
+		var typ, root string
+		h.Model.Map().WithLock(h.Model.Service.Context, ds, func() { typ, root = ds.Summary.Type, ds.Summary.Url })
+		if strings.EqualFold(typ, "vsan") {
 			return "", false
 		}
-		return filepath.Dir(filepath.Join(ds.Summary.Url, filepath.FromSlash(path.Clean(rel)))), true
+		return filepath.Dir(filepath.Join(root, filepath.FromSlash(path.Clean(rel)))), true
 	}
 	return "", false
 }
