@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/types"
@@ -25,7 +26,8 @@ import (
 	"github.com/esxi-commander/terraform-provider-ceso/internal/source"
 )
 
-// tempInfix marks ceso's temporary upload files: <file>.ceso-upload-<id>.
+// tempInfix marks ceso's temporary upload files:
+// <file>.ceso-upload-<until>-<id> (stale.go).
 const tempInfix = ".ceso-upload-"
 
 // Spec is what to upload where.
@@ -42,6 +44,10 @@ type File struct {
 	Datastore string
 	Size      int64
 	SHA256    string // of the uploaded bytes; "" when read back from the host
+	// Modified is when the file last changed, as the datastore browser
+	// reports it (zero when the host does not say). With Size it tells,
+	// without reading the file back, that it changed since ceso uploaded it.
+	Modified time.Time
 }
 
 // Progress is one report of an upload.
@@ -69,6 +75,11 @@ var ErrNotFound = errors.New("the file is not on the datastore")
 type Manager struct {
 	client *esxi.Client
 	Opener source.Opener
+	// ConfirmRemove, when set, is asked before an upload removes the
+	// temporary file an interrupted upload of the same path left behind
+	// (a file this caller's state did not create); ErrKeep keeps it and
+	// goes on, any other error stops the upload.
+	ConfirmRemove func(ctx context.Context, path string) error
 }
 
 // New returns a Manager over a connected client.
@@ -117,7 +128,8 @@ func (t *target) datastore(s *esxi.Session) *object.Datastore {
 	return ds
 }
 
-// Read returns the file's size; ErrNotFound when it is gone.
+// Read returns the file's size and modification time from the datastore
+// browser (the file is never downloaded); ErrNotFound when it is gone.
 func (m *Manager) Read(ctx context.Context, p, datacenter string) (*File, error) {
 	t, err := m.resolve(ctx, p, datacenter)
 	if err != nil {
@@ -134,7 +146,11 @@ func (m *Manager) Read(ctx context.Context, p, datacenter string) (*File, error)
 			}
 			return esxi.Wrap("look at "+t.full, err)
 		}
-		f = &File{Path: t.full, Datastore: t.ds.Name, Size: info.GetFileInfo().FileSize}
+		fi := info.GetFileInfo()
+		f = &File{Path: t.full, Datastore: t.ds.Name, Size: fi.FileSize}
+		if fi.Modification != nil {
+			f.Modified = fi.Modification.UTC()
+		}
 		return nil
 	})
 	return f, err

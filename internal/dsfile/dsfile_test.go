@@ -5,10 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -126,7 +130,7 @@ func TestUploadReadDelete(t *testing.T) {
 func TestUploadFailuresLeaveNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	p, sum := writeFile(t, 100_000)
+	p, _ := writeFile(t, 100_000)
 	for _, tc := range []struct {
 		name, field, summary string
 		spec                 dsfile.Spec
@@ -150,19 +154,67 @@ func TestUploadFailuresLeaveNothing(t *testing.T) {
 	if _, err := e.m.Upload(e.ctx, dsfile.Spec{Source: p, Path: "[LocalDS_0] bad/a.iso.ceso-upload-dead"}, nil); err == nil {
 		t.Error("a temporary name was accepted as a target")
 	}
+}
+
+// TestStaleUploads: an upload removes the temporary files interrupted
+// uploads of the same path left, and nothing else: only names of ceso's
+// exact form whose lease ran out, each confirmed first; a refusal keeps the
+// file and the upload goes on.
+func TestStaleUploads(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p, sum := writeFile(t, 100_000)
 	dir, _ := e.host.Dir()
-	stale := filepath.Join(dir, "ha-datacenter-LocalDS_0", "bad", "a.iso.ceso-upload-0123")
-	if err := os.MkdirAll(filepath.Dir(stale), 0o700); err != nil {
+	folder := filepath.Join(dir, "ha-datacenter-LocalDS_0", "up")
+	if err := os.MkdirAll(folder, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(stale, []byte("half"), 0o600); err != nil {
+	past, future := time.Now().Add(-time.Hour).Unix(), time.Now().Add(time.Hour).Unix()
+	names := map[string]bool{ // name -> removed by the upload
+		fmt.Sprintf("a.iso.ceso-upload-%d-0123456789abcdef", past):     true,
+		fmt.Sprintf("a.iso.ceso-upload-%d-fedcba9876543210", past):     true,  // refused below: kept
+		fmt.Sprintf("a.iso.ceso-upload-%d-0123456789abcdef", future):   false, // may still be running
+		"a.iso.ceso-upload-0123":                                       false, // not ceso's form
+		fmt.Sprintf("a.iso.ceso-upload-%d-0123456789abcdef.bak", past): false,
+		fmt.Sprintf("b.iso.ceso-upload-%d-0123456789abcdef", past):     false, // another target's
+		fmt.Sprintf("xa.iso.ceso-upload-%d-0123456789abcdef", past):    false,
+		fmt.Sprintf("a.iso.ceso-upload-%d-0123456789ABCDEF", past):     false,
+	}
+	for n := range names {
+		if err := os.WriteFile(filepath.Join(folder, n), []byte("half"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refuse := fmt.Sprintf("[LocalDS_0] up/a.iso.ceso-upload-%d-fedcba9876543210", past)
+	var asked []string
+	e.m.ConfirmRemove = func(_ context.Context, path string) error {
+		asked = append(asked, path)
+		if path == refuse {
+			return dsfile.ErrKeep
+		}
+		return nil
+	}
+	if _, err := e.m.Upload(e.ctx, dsfile.Spec{Source: p, SourceSHA256: sum, Path: "[LocalDS_0] up/a.iso"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.m.Upload(e.ctx, dsfile.Spec{Source: p, SourceSHA256: sum, Path: "[LocalDS_0] bad/a.iso"}, nil); err != nil {
-		t.Fatal(err)
+	sort.Strings(asked)
+	if want := []string{fmt.Sprintf("[LocalDS_0] up/a.iso.ceso-upload-%d-0123456789abcdef", past), refuse}; !slices.Equal(asked, want) {
+		t.Errorf("asked to remove %v, want %v", asked, want)
 	}
-	if got := e.files("bad"); strings.Join(got, " ") != "a.iso" {
-		t.Errorf("files after upload over a stale one: %v", got)
+	got := map[string]bool{}
+	for _, f := range e.files("up") {
+		got[f] = true
+	}
+	if !got["a.iso"] {
+		t.Error("the upload is not in place")
+	}
+	for n, removed := range names {
+		if n == path.Base(refuse) {
+			removed = false
+		}
+		if got[n] == removed {
+			t.Errorf("%s: removed = %v, want %v", n, !got[n], removed)
+		}
 	}
 }
 
@@ -192,5 +244,35 @@ func TestCheck(t *testing.T) {
 	}
 	if got := e.files("isos"); len(got) != 0 {
 		t.Errorf("Check wrote to the datastore: %v", got)
+	}
+}
+
+// TestUploadVSAN: on a vSAN datastore the top-level folder of the target is
+// a namespace object, which FileManager.MakeDirectory cannot make; the
+// upload makes it through the DatastoreNamespaceManager.
+func TestUploadVSAN(t *testing.T) {
+	t.Parallel()
+	h, err := simhost.Start(simhost.Options{Templates: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	if err := h.MakeVSAN("LocalDS_0"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	c, err := esxi.Connect(ctx, esxi.Config{Host: h.URL.String(), Username: h.Username, Password: h.Password, Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	p, sum := writeFile(t, 10_000)
+	f, err := dsfile.New(c).Upload(ctx, dsfile.Spec{Source: p, SourceSHA256: sum, Path: "[LocalDS_0] isos/a.iso"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Size != 10_000 {
+		t.Errorf("size %d", f.Size)
 	}
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/soap"
-	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/source"
@@ -88,19 +87,23 @@ func (m *Manager) Upload(ctx context.Context, s Spec, progress func(Progress)) (
 	if err := checkSpace(t, size); err != nil {
 		return nil, err
 	}
-	tmp := t.rel + tempInfix + newID()
-	tmpFull := fmt.Sprintf("[%s] %s", t.ds.Name, tmp)
 	h := source.NewHashing(rc)
 	var sum string
 	err = m.client.Pool.WithSession(ctx, func(ctx context.Context, ss *esxi.Session) error {
-		if err := removeStale(ctx, ss, t); err != nil {
+		hostNow, err := esxi.HostTime(ctx, ss)
+		if err != nil {
 			return err
 		}
+		if err := removeStale(ctx, ss, t, hostNow, m.ConfirmRemove); err != nil {
+			return err
+		}
+		tmp := tempName(t.rel, uploadLease(ctx, hostNow), newID())
+		tmpFull := fmt.Sprintf("[%s] %s", t.ds.Name, tmp)
 		if err := makeDir(ctx, ss, t); err != nil {
 			return err
 		}
 		stop := report(ctx, h, size, progress)
-		err := t.datastore(ss).Upload(ctx, h, tmp, &soap.Upload{ContentLength: size, Method: "PUT"})
+		err = t.datastore(ss).Upload(ctx, h, tmp, &soap.Upload{ContentLength: size, Method: "PUT"})
 		stop()
 		if err == nil && h.N() != size {
 			err = fmt.Errorf("the source ended after %d of %d bytes", h.N(), size)
@@ -111,7 +114,10 @@ func (m *Manager) Upload(ctx context.Context, s Spec, progress func(Progress)) (
 			}
 		}
 		if err == nil {
-			task, terr := object.NewFileManager(ss.Client).MoveDatastoreFile(ctx, tmpFull, object.NewDatacenter(ss.Client, t.dc.Ref), t.full, nil, false)
+			// Both datacenters are named: vCenter reads a missing destination
+			// datacenter as the source's, but the simulator refuses it.
+			dc := object.NewDatacenter(ss.Client, t.dc.Ref)
+			task, terr := object.NewFileManager(ss.Client).MoveDatastoreFile(ctx, tmpFull, dc, t.full, dc, false)
 			_, err = esxi.WaitTask(ctx, "move the upload into place at "+t.full, task, terr)
 		}
 		if err != nil {
@@ -129,55 +135,26 @@ func (m *Manager) Upload(ctx context.Context, s Spec, progress func(Progress)) (
 	if err != nil {
 		return nil, err
 	}
-	return &File{Path: t.full, Datastore: t.ds.Name, Size: size, SHA256: sum}, nil
+	// The size and time the host records are what a later Read compares
+	// with to notice a change made behind ceso's back.
+	f, err := m.Read(ctx, s.Path, s.Datacenter)
+	if err != nil {
+		return nil, fmt.Errorf("read back %s after the upload: %w", t.full, err)
+	}
+	f.SHA256 = sum
+	return f, nil
 }
 
-// makeDir creates the target's folder (a datastore's HTTP access does not).
+// makeDir creates the target's folder and its parents before the upload:
+// a datastore's HTTP access writes into an existing folder only (a real
+// host answers 404; internal/simhost's folder rule does the same). vSAN and
+// vVol top-level folders are made through the namespace manager.
 func makeDir(ctx context.Context, ss *esxi.Session, t *target) error {
 	dir := path.Dir(t.rel)
 	if dir == "." || dir == "/" {
 		return nil
 	}
-	err := object.NewFileManager(ss.Client).MakeDirectory(ctx, fmt.Sprintf("[%s] %s", t.ds.Name, dir), object.NewDatacenter(ss.Client, t.dc.Ref), true)
-	if err != nil && !isFileExists(err) {
-		return esxi.Wrap("create the folder of "+t.full, err)
-	}
-	return nil
-}
-
-func isFileExists(err error) bool {
-	var f types.BaseMethodFault
-	if soap.IsSoapFault(err) {
-		f, _ = soap.ToSoapFault(err).VimFault().(types.BaseMethodFault)
-	}
-	_, ok := f.(*types.FileAlreadyExists)
-	return ok || esxi.KindOf(err) == esxi.KindDuplicateName
-}
-
-// removeStale removes temporary files an interrupted upload to this path
-// left behind.
-func removeStale(ctx context.Context, ss *esxi.Session, t *target) error {
-	b, err := t.datastore(ss).Browser(ctx)
-	if err != nil {
-		return esxi.Wrap("browse "+t.ds.Name, err)
-	}
-	dir := fmt.Sprintf("[%s] %s", t.ds.Name, path.Dir(t.rel))
-	task, err := b.SearchDatastore(ctx, dir, &types.HostDatastoreBrowserSearchSpec{MatchPattern: []string{path.Base(t.rel) + tempInfix + "*"}})
-	info, err := esxi.WaitTask(ctx, "look for interrupted uploads in "+dir, task, err)
-	if err != nil {
-		if esxi.KindOf(err) == esxi.KindNotFound {
-			return nil // no folder yet, nothing stale in it
-		}
-		return err
-	}
-	res, _ := info.Result.(types.HostDatastoreBrowserSearchResults)
-	for _, f := range res.File {
-		stale := fmt.Sprintf("[%s] %s", t.ds.Name, path.Join(path.Dir(t.rel), f.GetFileInfo().Path))
-		if err := deleteFile(ctx, ss, t.dc.Ref, stale); err != nil {
-			return err
-		}
-	}
-	return nil
+	return esxi.MakeDirectory(ctx, ss, t.dc.Ref, t.ds, dir)
 }
 
 // report calls progress every ReportEvery and once more when stopped.

@@ -42,10 +42,8 @@ func (m *Manager) Check(ctx context.Context, s Spec) error {
 		return err
 	}
 	defer p.Close()
-	if !p.ova { // the descriptor is the whole of what source_sha256 covers
-		if err := p.verify(s.SourceSHA256); err != nil {
-			return err
-		}
+	if err := p.pin(ctx, s.SourceSHA256); err != nil {
+		return err
 	}
 	if err := checkDescriptor(p.env, s); err != nil {
 		return err
@@ -109,6 +107,9 @@ func (m *Manager) Import(ctx context.Context, s Spec, progress func(Progress)) (
 		return nil, err
 	}
 	defer p.Close()
+	if err := p.pin(ctx, s.SourceSHA256); err != nil {
+		return nil, err
+	}
 	if err := checkDescriptor(p.env, s); err != nil {
 		return nil, err
 	}

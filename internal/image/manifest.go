@@ -7,21 +7,18 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
-	"errors"
 	"hash"
 	"io"
 	"path"
 	"strings"
 
 	"github.com/vmware/govmomi/vapi/library"
-
-	"github.com/esxi-commander/terraform-provider-ceso/internal/source"
 )
 
 // manifest is the package's .mf file: a digest per file name. The OVF
 // specification lets a package carry one; when it does, ceso checks every
-// file it uploads against it while the bytes stream, so a disk of an .ovf
-// source (which source_sha256 does not cover) is verified too.
+// file it uploads against it while the bytes stream; for an .ovf source
+// source_sha256 pins the manifest itself (pin.go).
 type manifest map[string]*library.Checksum
 
 func readManifest(r io.Reader, name string) (manifest, error) {
@@ -92,22 +89,13 @@ func (m manifest) checkDescriptor(name string, desc []byte, pkgName string) erro
 	return v.check(pkgName)
 }
 
-// ovfManifest opens the .mf beside an .ovf source; a package without one
-// (not found) has nothing to check.
+// ovfManifest reads the .mf beside an .ovf source; a package without one
+// has nothing to check.
 func (p *pkg) ovfManifest(ctx context.Context) (manifest, error) {
 	name := strings.TrimSuffix(p.descName, path.Ext(p.descName)) + ".mf"
-	loc, err := source.Resolve(p.loc, name)
-	if err != nil {
-		return nil, nil //nolint:nilerr // an unresolvable name means no manifest to check.
+	raw, err := p.readOVFManifest(ctx, name)
+	if err != nil || raw == nil {
+		return nil, err
 	}
-	rc, _, err := p.opener.Open(ctx, loc)
-	var se *source.Error
-	if errors.As(err, &se) && (se.Summary == "Source File Not Found" || se.Summary == "Source URL Refused") {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, sourceErr(err)
-	}
-	defer func() { _ = rc.Close() }()
-	return readManifest(rc, name)
+	return readManifest(bytes.NewReader(raw), name)
 }

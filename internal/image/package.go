@@ -36,6 +36,9 @@ type pkg struct {
 	hashing *source.Hashing
 	tr      *tar.Reader
 	mf      manifest // the package's .mf, once read; nil without one
+	// pinned says source_sha256 pinned the .mf of an .ovf source (pin.go):
+	// every file must then have a manifest entry.
+	pinned bool
 }
 
 // openPackage opens loc and reads its descriptor; for an OVA the stream
@@ -69,8 +72,7 @@ func openPackage(ctx context.Context, opener source.Opener, loc string) (*pkg, e
 		}
 	}
 	if err == nil && p.env.VirtualSystem == nil {
-		err = fieldErr("source", "Unsupported OVF Package",
-			"%s holds no single VirtualSystem (a vApp with several VMs is not supported); deploy each VM's own package.", p.descName)
+		err = unsupportedPackage(p.descName, p.env)
 	}
 	if err != nil {
 		p.Close()
@@ -157,12 +159,14 @@ func (p *pkg) stream(ctx context.Context, want map[string]bool, fn putFunc) erro
 			return fieldErr("source", "Cannot Read Source", "reading the end of %s: %v", source.Base(p.loc), err)
 		}
 	} else {
-		var err error
-		if p.mf, err = p.ovfManifest(ctx); err != nil {
-			return err
-		}
-		if err := p.mf.checkDescriptor(p.descName, p.desc, p.describe()); err != nil {
-			return err
+		if !p.pinned {
+			var err error
+			if p.mf, err = p.ovfManifest(ctx); err != nil {
+				return err
+			}
+			if err := p.mf.checkDescriptor(p.descName, p.desc, p.describe()); err != nil {
+				return err
+			}
 		}
 		for name := range want {
 			if err := p.streamFile(ctx, name, fn); err != nil {
@@ -208,15 +212,25 @@ func (p *pkg) streamFile(ctx context.Context, name string, fn putFunc) error {
 // package has one.
 func (p *pkg) put(name string, r io.Reader, size int64, fn putFunc) error {
 	r, v := p.mf.wrap(name, r)
+	if v == nil && p.pinned {
+		return fieldErr("source_sha256", "Manifest Incomplete", "the pinned manifest of %s has no usable entry for %s.", p.describe(), name)
+	}
 	if err := fn(name, r, size); err != nil {
 		return err
 	}
 	return v.check(p.describe())
 }
 
-// verify checks source_sha256: over the whole OVA, or over the OVF
-// descriptor (its disks are separate files the checksum cannot cover).
+// verify checks source_sha256 once everything was read: over the whole
+// OVA; for an .ovf source pin checked the manifest before the upload and
+// the manifest checked every file.
 func (p *pkg) verify(want string) error {
+	if !p.ova {
+		if want != "" && !p.pinned {
+			return fieldErr("source_sha256", "Manifest Required", "%s was not checked against a pinned manifest.", p.describe())
+		}
+		return nil
+	}
 	if err := p.hashing.Verify(p.loc, want); err != nil {
 		return &FieldError{Field: "source_sha256", Summary: "Checksum Mismatch", Detail: err.Error(), Err: err}
 	}
@@ -234,3 +248,24 @@ func sourceErr(err error) error {
 
 // describe is a short name for messages.
 func (p *pkg) describe() string { return fmt.Sprintf("%s (%s)", source.Base(p.loc), p.descName) }
+
+// unsupportedPackage explains a descriptor that holds no single VM: a
+// multi-VM vApp (VirtualSystemCollection) or nothing at all.
+func unsupportedPackage(descName string, e *ovf.Envelope) error {
+	c := e.VirtualSystemCollection
+	if c == nil {
+		return fieldErr("source", "Unsupported OVF Package",
+			"%s holds no VirtualSystem; ceso_image deploys a package that describes one VM.", descName)
+	}
+	names := make([]string, 0, len(c.VirtualSystem))
+	for _, vs := range c.VirtualSystem {
+		n := vs.ID
+		if vs.Name != nil && *vs.Name != "" {
+			n = *vs.Name
+		}
+		names = append(names, n)
+	}
+	return fieldErr("source", "Multi-VM vApp Not Supported",
+		"%s describes a vApp (VirtualSystemCollection %q) of %d VMs: %s. ceso_image deploys one VM per package: export or download each VM as a package of its own (ovftool can convert a single VM) and deploy each with its own ceso_image.",
+		descName, c.ID, len(names), quoteList(names))
+}

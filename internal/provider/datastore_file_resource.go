@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -49,6 +50,7 @@ type datastoreFileModel struct {
 	Datastore    types.String   `tfsdk:"datastore"`
 	Size         types.Int64    `tfsdk:"size"`
 	SHA256       types.String   `tfsdk:"sha256"`
+	Modified     types.String   `tfsdk:"modified"`
 	Timeouts     timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -68,6 +70,10 @@ func (m *datastoreFileModel) fill(f *dsfile.File) {
 	m.Size = types.Int64Value(f.Size)
 	if f.SHA256 != "" {
 		m.SHA256 = types.StringValue(f.SHA256)
+	}
+	m.Modified = types.StringNull()
+	if u := factsOf(f); u.Modified != "" {
+		m.Modified = types.StringValue(u.Modified)
 	}
 }
 
@@ -120,6 +126,10 @@ func (r *datastoreFileResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"size": schema.Int64Attribute{Computed: true, PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 				MarkdownDescription: "Size of the file on the datastore, in bytes."},
 			"sha256": readOnlyString("SHA-256 of the uploaded bytes, computed during the upload (whether or not `source_sha256` is set); null after an import."),
+			"modified": schema.StringAttribute{Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "When the file on the datastore last changed (RFC 3339), as the datastore browser reports it. " +
+					"A refresh reads it with `size` (the file is never downloaded); when either differs from what the host reported right after ceso's upload, " +
+					"the file was changed outside Terraform and the plan replaces it."},
 		},
 		Blocks: map[string]schema.Block{"timeouts": to},
 	}
@@ -143,6 +153,10 @@ func (r *datastoreFileResource) ModifyPlan(ctx context.Context, req resource.Mod
 	replace := !req.State.Raw.IsNull() && !state.Source.IsNull() && (!cfg.Source.Equal(state.Source) || !cfg.Path.Equal(state.Path) ||
 		!cfg.Datacenter.Equal(state.Datacenter) || !strings.EqualFold(cfg.SourceSHA256.ValueString(), state.SourceSHA256.ValueString()))
 	object := cfg.Path.ValueString()
+	if why := drifted(ctx, req, &state, &resp.Diagnostics); why != "" {
+		planReupload(ctx, resp, state.Path.ValueString(), why)
+		replace = true
+	}
 	switch {
 	case req.State.Raw.IsNull():
 		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: datastoreFileType, Object: object, Action: policy.ActionFileUpload})
@@ -173,6 +187,20 @@ func (r *datastoreFileResource) Create(ctx context.Context, req resource.CreateR
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	spec := plan.spec(r.data.datacenter)
+	// Removing a temporary file an interrupted upload left deletes a file
+	// this state did not create: decided on its own, as adopt_existing. A
+	// refusal keeps the file, with a warning, and the upload goes on.
+	api.ConfirmRemove = func(ctx context.Context, p string) error {
+		err := r.data.guard.Check(ctx, guard.Op{ResourceType: datastoreFileType, Object: spec.Path, Action: policy.ActionAdoptExisting,
+			Details: map[string]any{"path": p, "effect": "remove an interrupted upload"}})
+		var refused *guard.RefusedError
+		if errors.As(err, &refused) {
+			resp.Diagnostics.AddWarning("Interrupted Upload Kept",
+				fmt.Sprintf("%s was left by an interrupted upload of %s; removing it is the destructive action adopt_existing, which was refused (%s). Remove it by hand, or apply with an elevation.", p, spec.Path, refused.Summary()))
+			return dsfile.ErrKeep
+		}
+		return err
+	}
 	var f *dsfile.File
 	var fieldErr error
 	var gd diag.Diagnostics
@@ -197,6 +225,7 @@ func (r *datastoreFileResource) Create(ctx context.Context, req resource.CreateR
 		return
 	}
 	plan.fill(f)
+	recordUploaded(ctx, resp.Private, factsOf(f), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -226,6 +255,11 @@ func (r *datastoreFileResource) Read(ctx context.Context, req resource.ReadReque
 	if state.SHA256.IsUnknown() {
 		state.SHA256 = types.StringNull()
 	}
+	if _, ok := recordedUploaded(ctx, req.Private, &resp.Diagnostics); !ok && !state.Source.IsNull() {
+		// A state from before the facts were recorded: what the host
+		// reports now is the baseline.
+		recordUploaded(ctx, resp.Private, factsOf(f), &resp.Diagnostics)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -242,7 +276,9 @@ func (r *datastoreFileResource) Update(ctx context.Context, req resource.UpdateR
 	if !r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Update File", func(context.Context) error { return nil }) {
 		return
 	}
-	plan.ID, plan.Datastore, plan.Size, plan.SHA256 = state.ID, state.Datastore, state.Size, state.SHA256
+	plan.ID, plan.Datastore, plan.Size, plan.SHA256, plan.Modified = state.ID, state.Datastore, state.Size, state.SHA256, state.Modified
+	// The adopted file as it is now is the baseline for later changes.
+	recordUploaded(ctx, resp.Private, uploadedFacts{Size: state.Size.ValueInt64(), Modified: state.Modified.ValueString()}, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

@@ -69,7 +69,9 @@ func imageSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "The package: a local path or an `http(s)://` URL of an `.ova`, or of an `.ovf` with its disks beside it.",
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)}},
 			"source_sha256": schema.StringAttribute{Optional: true, PlanModifiers: []planmodifier.String{rs},
-				MarkdownDescription: "Expected SHA-256 of the source (hex), checked while it streams: of the whole `.ova`, or of the `.ovf` descriptor. " +
+				MarkdownDescription: "Expected SHA-256 (hex) that pins every byte deployed: of the whole `.ova`, checked while it streams; for an `.ovf` source, " +
+					"of its manifest (the `.mf` beside the descriptor), which must list a SHA-256, SHA-512 or SHA-1 of the descriptor and of every file it references, " +
+					"each checked while it streams. An `.ovf` with `source_sha256` and no complete manifest is refused at plan. " +
 					"On a mismatch the deployment is aborted and removed.",
 				Validators: []validator.String{stringvalidator.RegexMatches(sha256Pattern, "must be 64 hexadecimal digits")}},
 			"datacenter":    in("Datacenter (vCenter; default: the provider's `datacenter`, or the only one)."),

@@ -17,7 +17,13 @@ func (x *index) reviewUpload(rc *resourceChange, c *Change, objectKind, objectAt
 	case "delete":
 		c.add(Destroyed, remove, what+" is deleted from the datastore")
 	case "replace":
-		c.add(Destroyed, remove, joinNonEmpty("replaced: "+replacePaths(rc), what+" is deleted from the datastore first"))
+		why := "replaced: " + replacePaths(rc)
+		if why == "replaced: modified changed" {
+			// ceso_datastore_file plans this when a refresh found the file
+			// changed on the datastore (size or modification time).
+			why = what + " changed on the datastore outside Terraform and is uploaded again"
+		}
+		c.add(Destroyed, remove, joinNonEmpty(why, what+" is deleted from the datastore first"))
 		c.add(Created, create, "")
 	case "update":
 		c.add(ChangedInPlace, policy.ActionUpdate, changedAttrs(rc))

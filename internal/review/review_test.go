@@ -133,6 +133,7 @@ func TestEffects(t *testing.T) {
 		change   map[string]any
 		want     []effectLine
 		warn     string // a warning that must be there
+		why      string // in the detail of the first effect
 		scope    []string
 		noChange bool
 	}{
@@ -221,6 +222,18 @@ func TestEffects(t *testing.T) {
 			want:   []effectLine{{"ceso_datastore_file.f", Destroyed, policy.Unrestricted}},
 			scope:  []string{"[ds] isos/a.iso"},
 		},
+		"a datastore file changed outside Terraform is replaced: destructive": {
+			change: func() map[string]any {
+				c := rc("ceso_datastore_file.f", []string{"delete", "create"}, map[string]any{"id": "[ds] isos/a.iso", "path": "[ds] isos/a.iso", "modified": "2026-01-01T00:00:00Z"}, map[string]any{"path": "[ds] isos/a.iso"})
+				if ch, ok := c["change"].(map[string]any); ok {
+					ch["replace_paths"] = []any{[]any{"modified"}}
+				}
+				return c
+			}(),
+			want:  []effectLine{{"ceso_datastore_file.f", Destroyed, policy.Unrestricted}, {"ceso_datastore_file.f", Created, policy.Standard}},
+			scope: []string{"[ds] isos/a.iso"},
+			why:   "changed on the datastore outside Terraform",
+		},
 		"a name known only at apply is left for the approver to add": {
 			change: rc("ceso_vm.a", []string{"create"}, nil, map[string]any{"power_state": "on"}),
 			want:   []effectLine{{"ceso_vm.a", Created, policy.Standard}},
@@ -237,6 +250,9 @@ func TestEffects(t *testing.T) {
 			rep := build(t, planOf(tc.change), Options{Policy: alicePolicy})
 			if d := cmp.Diff(tc.want, effectsOf(rep)); d != "" {
 				t.Errorf("effects (-want +got):\n%s", d)
+			}
+			if tc.why != "" && (len(rep.Changes) == 0 || len(rep.Changes[0].Items) == 0 || !strings.Contains(rep.Changes[0].Items[0].Detail, tc.why)) {
+				t.Errorf("the first effect does not say %q: %+v", tc.why, rep.Changes)
 			}
 			warnings := strings.Join(rep.Warnings, "\n")
 			if tc.warn != "" && !strings.Contains(warnings, tc.warn) {

@@ -55,6 +55,10 @@ func extension(ctx *simulator.Context, m *simulator.Method) mo.Reference {
 		if v, ok := ctx.Map.Get(m.This).(*simulator.VirtualMachine); ok {
 			return &vmExt{v}
 		}
+	case "CreateImportSpec":
+		if o, ok := ctx.Map.Get(m.This).(*simulator.OvfManager); ok {
+			return &ovfExt{o}
+		}
 	case "AddVirtualSwitch", "UpdateVirtualSwitch", "UpdatePortGroup", "RemovePortGroup":
 		if n, ok := ctx.Map.Get(m.This).(*simulator.HostNetworkSystem); ok {
 			return &netExt{n}

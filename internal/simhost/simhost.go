@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vmware/govmomi"
@@ -85,6 +86,8 @@ type Host struct {
 	methods  []string
 	hooks    []func(*simulator.Context, *simulator.Method) types.BaseMethodFault
 	nfc      nfcLeases
+	// downloads counts /folder GET requests (folder.go).
+	downloads atomic.Int64
 }
 
 // Start creates the model and serves it on 127.0.0.1.
@@ -131,6 +134,7 @@ func Start(opts Options) (*Host, error) {
 	h := &Host{Model: m, Username: opts.Username, Password: opts.Password, Options: opts}
 	m.Map().Handler = h.handle
 	h.enableLimitedUser()
+	h.installFolderRule(m)
 	h.Server = m.Service.NewServer()
 	u := *h.Server.URL
 	u.User = nil

@@ -47,6 +47,12 @@ type Spec struct {
 	// digests ("SHA256", "SHA1"); BadManifest makes the disk's digest wrong.
 	Manifest    string
 	BadManifest bool
+	// Hardware picks the descriptor's virtual hardware: "" a small VM,
+	// "ubuntu-cloud" that of Ubuntu's cloud OVA (see UbuntuCloudImage).
+	Hardware string
+	// VApp, when above 1, wraps that many copies of the VM in a
+	// VirtualSystemCollection: a multi-VM vApp, which ceso refuses.
+	VApp int
 }
 
 func (s Spec) withDefaults() Spec {
@@ -235,11 +241,38 @@ func addFile(tw *tar.Writer, p string) error {
 func Descriptor(s Spec, diskFile string, diskSize int64) ([]byte, error) {
 	s = s.withDefaults()
 	var buf bytes.Buffer
-	err := descriptorTmpl.Execute(&buf, map[string]any{"S": s, "DiskFile": diskFile, "DiskSize": diskSize})
+	tmpl := descriptorTmpl
+	if s.Hardware == "ubuntu-cloud" {
+		tmpl = ubuntuTmpl
+	}
+	err := tmpl.Execute(&buf, map[string]any{"S": s, "DiskFile": diskFile, "DiskSize": diskSize})
 	if err != nil {
 		return nil, fmt.Errorf("render OVF descriptor: %w", err)
 	}
+	if s.VApp > 1 {
+		return vapp(buf.String(), s), nil
+	}
 	return buf.Bytes(), nil
+}
+
+// vapp wraps the descriptor's VirtualSystem in a VirtualSystemCollection
+// of s.VApp copies, each with an id and name of its own.
+func vapp(desc string, s Spec) []byte {
+	start := strings.Index(desc, "  <VirtualSystem ")
+	end := strings.LastIndex(desc, "</VirtualSystem>") + len("</VirtualSystem>")
+	vs := desc[start:end]
+	var b strings.Builder
+	b.WriteString(desc[:start])
+	fmt.Fprintf(&b, "  <VirtualSystemCollection ovf:id=\"%s-vapp\">\n    <Info>A vApp</Info>\n    <Name>%s-vapp</Name>\n", s.Name, s.Name)
+	for i := 1; i <= s.VApp; i++ {
+		n := fmt.Sprintf("%s-%d", s.Name, i)
+		one := strings.Replace(vs, `ovf:id="`+s.Name+`"`, `ovf:id="`+n+`"`, 1)
+		one = strings.Replace(one, "<Name>"+s.Name+"</Name>", "<Name>"+n+"</Name>", 1)
+		b.WriteString(one + "\n")
+	}
+	b.WriteString("  </VirtualSystemCollection>")
+	b.WriteString(desc[end:])
+	return []byte(b.String())
 }
 
 var descriptorTmpl = template.Must(template.New("ovf").Funcs(template.FuncMap{
