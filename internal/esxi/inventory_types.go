@@ -24,6 +24,10 @@ type VM struct {
 	MemoryHotAdd   bool
 	NestedHV       bool // config.nestedHVEnabled
 	SecureBoot     bool // config.bootOptions.efiSecureBootEnabled
+	// MemoryLocked is config.memoryReservationLockedToMax; MemoryReservedMB
+	// is config.memoryAllocation.reservation.
+	MemoryLocked     bool
+	MemoryReservedMB int64
 	GuestID        string
 	GuestFullName  string
 	Firmware       string
