@@ -28,19 +28,19 @@ type VM struct {
 	// is config.memoryAllocation.reservation.
 	MemoryLocked     bool
 	MemoryReservedMB int64
-	GuestID        string
-	GuestFullName  string
-	Firmware       string
-	HWVersion      string
-	Annotation     string
-	VMXPath        string // [datastore] folder/name.vmx
-	ExtraConfig    map[string]string
-	Devices        []types.BaseVirtualDevice
-	IPAddresses    []string
-	PrimaryIP      string
-	ToolsRunning   string // guestToolsRunning, guestToolsNotRunning
-	ToolsStatus    string // toolsOk, toolsNotInstalled, ...
-	HasSnapshots   bool
+	GuestID          string
+	GuestFullName    string
+	Firmware         string
+	HWVersion        string
+	Annotation       string
+	VMXPath          string // [datastore] folder/name.vmx
+	ExtraConfig      map[string]string
+	Devices          []types.BaseVirtualDevice
+	IPAddresses      []string
+	PrimaryIP        string
+	ToolsRunning     string // guestToolsRunning, guestToolsNotRunning
+	ToolsStatus      string // toolsOk, toolsNotInstalled, ...
+	HasSnapshots     bool
 	// Snapshots is the VM's snapshot tree as the host reports it (nil
 	// without snapshots); the snapshot package flattens it.
 	Snapshots    *types.VirtualMachineSnapshotInfo

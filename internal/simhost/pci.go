@@ -303,4 +303,3 @@ func (h *Host) hasKeyProvider(ctx *simulator.Context) bool {
 	}
 	return false
 }
-

@@ -189,7 +189,9 @@ func hostOf(snap *esxi.Snapshot, ref types.ManagedObjectReference) (esxi.Host, e
 type withSession func(fn func(ctx context.Context, s *esxi.Session) error) error
 
 func (m *Manager) pooled(ctx context.Context) withSession {
-	return func(fn func(ctx context.Context, s *esxi.Session) error) error { return m.client.Pool.WithSession(ctx, fn) }
+	return func(fn func(ctx context.Context, s *esxi.Session) error) error {
+		return m.client.Pool.WithSession(ctx, fn)
+	}
 }
 
 func inSession(ctx context.Context, s *esxi.Session) withSession {
