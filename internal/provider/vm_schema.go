@@ -84,6 +84,9 @@ func vmSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "Set `disk.EnableUUID`, so the guest sees stable disk serial numbers (Kubernetes CSI drivers and udev `by-id` links need it). Unset: `true` on a new VM, unchanged on an existing or imported one. Takes effect at the next power-on."},
 			"notes": schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 				MarkdownDescription: "The VM's notes (annotation), changed in place. The API cannot clear notes, so changing them to empty is refused at plan. Unset keeps what the VM has."},
+			"pci_devices":                      vmPCIDevicesAttribute(),
+			"vtpm":                             vmVTPMAttribute(),
+			"memory_reservation_locked_to_max": vmMemoryLockAttribute(),
 			"cdrom": computedString("ISO image in the CD-ROM drive, as `[datastore] path/image.iso`; empty removes the drive."),
 
 			"guestinfo": schema.MapAttribute{Optional: true, ElementType: types.StringType, Sensitive: true,

@@ -288,3 +288,7 @@ func ColdDeviceNote(changes []string) string {
 	}
 	return ""
 }
+
+// Names reports whether the entry names the device (for the glue, which
+// keeps each entry's spelling in the state).
+func Names(d PCIDevice, st PCIDeviceState) bool { return d.names(st) }

@@ -79,8 +79,18 @@ func readHostPCI(ctx context.Context, s *esxi.Session, h esxi.Host) (*hostPCI, e
 }
 
 // backing is the device backing for entry i, or a *FieldError saying why
-// the host cannot pass the device through and what to do.
+// the host cannot pass the device through and what to do; its detail
+// starts with the entry ("pci_devices[0] (host_id 0000:3b:00.0): ...").
 func (hp *hostPCI) backing(i int, d PCIDevice) (types.BaseVirtualDeviceBackingInfo, error) {
+	b, err := hp.findBacking(i, d)
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		fe.Detail = fmt.Sprintf("pci_devices[%d] (%s): %s", i, d, fe.Detail)
+	}
+	return b, err
+}
+
+func (hp *hostPCI) findBacking(i int, d PCIDevice) (types.BaseVirtualDeviceBackingInfo, error) {
 	if !d.dynamic() {
 		dev, ok := hp.device(d.HostID)
 		if !ok {
