@@ -87,7 +87,7 @@ func vmSchema(ctx context.Context) schema.Schema {
 			"pci_devices":                      vmPCIDevicesAttribute(),
 			"vtpm":                             vmVTPMAttribute(),
 			"memory_reservation_locked_to_max": vmMemoryLockAttribute(),
-			"cdrom": computedString("ISO image in the CD-ROM drive, as `[datastore] path/image.iso`; empty removes the drive."),
+			"cdrom":                            computedString("ISO image in the CD-ROM drive, as `[datastore] path/image.iso`; empty removes the drive."),
 
 			"guestinfo": schema.MapAttribute{Optional: true, ElementType: types.StringType, Sensitive: true,
 				MarkdownDescription: "`guestinfo.*` keys for the guest, usually `ceso_cloudinit.x.guestinfo`. A change replaces the VM (cloud-init runs on first boot only) unless `cloudinit_update = \"in_place\"`. Only these keys are compared, so keys the guest writes back cause no drift.",
