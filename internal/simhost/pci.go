@@ -50,6 +50,10 @@ func addPCIDevices(m *simulator.Model) {
 // one (two's complement above 0x7fff).
 func wsdlID(v uint16) int16 { return int16(v) } //nolint:gosec // G115: the wrap-around is the API's encoding.
 
+// apiID is a host's PCI id (int16, two's complement) as the int32 the
+// dynamic passthrough types carry.
+func apiID(v int16) int32 { return int32(uint16(v)) } //nolint:gosec // G115: the wrap-around is the API's encoding.
+
 // passthruEnabled returns the host's PCI device with the id when it is
 // enabled for passthrough.
 func passthruEnabled(hs *simulator.HostSystem, match func(types.HostPciDevice) bool) (types.HostPciDevice, bool) {
@@ -99,7 +103,7 @@ func (b *envExt) QueryConfigTarget(ctx *simulator.Context, req *types.QueryConfi
 			target.DynamicPassthrough = append(target.DynamicPassthrough, types.VirtualMachineDynamicPassthroughInfo{
 				VirtualMachineTargetInfo: types.VirtualMachineTargetInfo{Name: d.DeviceName},
 				VendorName:               d.VendorName, DeviceName: d.DeviceName,
-				VendorId: int32(uint16(d.VendorId)), DeviceId: int32(uint16(d.DeviceId))})
+				VendorId: apiID(d.VendorId), DeviceId: apiID(d.DeviceId)})
 		}
 	})
 	body.Res.Returnval = &target
@@ -222,7 +226,7 @@ func passthroughBackingFault(ctx *simulator.Context, hs *simulator.HostSystem, d
 		case *types.VirtualPCIPassthroughDynamicBackingInfo:
 			_, ok := passthruEnabled(hs, func(p types.HostPciDevice) bool {
 				for _, a := range b.AllowedDevice {
-					if a.VendorId == int32(uint16(p.VendorId)) && a.DeviceId == int32(uint16(p.DeviceId)) {
+					if a.VendorId == apiID(p.VendorId) && a.DeviceId == apiID(p.DeviceId) {
 						return true
 					}
 				}
