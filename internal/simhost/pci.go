@@ -11,8 +11,9 @@ import (
 
 // PCI devices every simulated host has, besides the simulator's own
 // chipset devices (none of which it reports as passthrough-capable): a GPU
-// enabled for passthrough, and a SATA controller that cannot be passed
-// through. The simulator's hosts have no PCI passthrough information at all.
+// enabled for passthrough, a SATA controller that cannot be passed
+// through, and a network card that could be but is not enabled for it. The
+// simulator's hosts have no PCI passthrough information at all.
 const (
 	GPUPCIID    = "0000:3b:00.0"
 	GPUVendorID = 0x10de // NVIDIA
@@ -22,6 +23,10 @@ const (
 	SATAPCIID    = "0000:00:17.0"
 	SATAVendorID = 0x8086 // Intel: above 0x7fff, so negative in the API's int16
 	SATADeviceID = 0xa182
+
+	NICPCIID    = "0000:18:00.0"
+	NICVendorID = 0x8086 // Intel
+	NICDeviceID = 0x1572 // X710
 )
 
 // addPCIDevices gives every host the two devices and their passthrough
@@ -37,11 +42,14 @@ func addPCIDevices(m *simulator.Model) {
 			types.HostPciDevice{Id: GPUPCIID, ClassId: 0x0302, Bus: 0x3b, VendorId: GPUVendorID, VendorName: "NVIDIA Corporation",
 				DeviceId: GPUDeviceID, DeviceName: GPUName, SubVendorId: GPUVendorID, SubDeviceId: 0x12a2},
 			types.HostPciDevice{Id: SATAPCIID, ClassId: 0x0106, Slot: 0x17, VendorId: wsdlID(SATAVendorID), VendorName: "Intel Corporation",
-				DeviceId: wsdlID(SATADeviceID), DeviceName: "Lewisburg SATA Controller [AHCI mode]"})
+				DeviceId: wsdlID(SATADeviceID), DeviceName: "Lewisburg SATA Controller [AHCI mode]"},
+			types.HostPciDevice{Id: NICPCIID, ClassId: 0x0200, Bus: 0x18, VendorId: wsdlID(NICVendorID), VendorName: "Intel Corporation",
+				DeviceId: NICDeviceID, DeviceName: "Ethernet Controller X710 for 10GbE SFP+"})
 		hs.Hardware = &hw
 		hs.Config.PciPassthruInfo = []types.BaseHostPciPassthruInfo{
 			&types.HostPciPassthruInfo{Id: GPUPCIID, DependentDevice: GPUPCIID, PassthruEnabled: true, PassthruCapable: true, PassthruActive: true},
 			&types.HostPciPassthruInfo{Id: SATAPCIID, DependentDevice: SATAPCIID},
+			&types.HostPciPassthruInfo{Id: NICPCIID, DependentDevice: NICPCIID, PassthruCapable: true},
 		}
 	}
 }

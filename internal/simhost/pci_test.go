@@ -63,7 +63,7 @@ func TestPassthroughRules(t *testing.T) {
 	for _, p := range host.Config.PciPassthruInfo {
 		capable[p.GetHostPciPassthruInfo().Id] = p.GetHostPciPassthruInfo().PassthruCapable
 	}
-	if !capable[simhost.GPUPCIID] || capable[simhost.SATAPCIID] {
+	if !capable[simhost.GPUPCIID] || capable[simhost.SATAPCIID] || !capable[simhost.NICPCIID] {
 		t.Fatalf("passthrough info = %v", capable)
 	}
 	vm, err := finder.VirtualMachine(ctx, simhost.TemplateName)
@@ -73,6 +73,7 @@ func TestPassthroughRules(t *testing.T) {
 	for name, d := range map[string]types.BaseVirtualDevice{
 		"unknown device":     static("0000:af:00.0", sys),
 		"not capable":        static(simhost.SATAPCIID, sys),
+		"not enabled":        static(simhost.NICPCIID, sys),
 		"wrong system id":    static(simhost.GPUPCIID, "other"),
 		"unknown model":      &types.VirtualPCIPassthrough{VirtualDevice: types.VirtualDevice{Key: -1, Backing: &types.VirtualPCIPassthroughDynamicBackingInfo{AllowedDevice: []types.VirtualPCIPassthroughAllowedDevice{{VendorId: 1, DeviceId: 2}}}}},
 		"vtpm on standalone": &types.VirtualTPM{VirtualDevice: types.VirtualDevice{Key: -1}},

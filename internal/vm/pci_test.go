@@ -138,6 +138,8 @@ func TestPCIPassthroughRefusedAtPlan(t *testing.T) {
 		{"unknown model", vm.PCIDevice{VendorID: 0x10de, DeviceID: 0x2236}, "pci_devices[0].device_id", "no PCI device with vendor_id 0x10de and device_id 0x2236"},
 		{"model not capable", vm.PCIDevice{VendorID: simhost.SATAVendorID, DeviceID: simhost.SATADeviceID}, "pci_devices[0].device_id", "cannot be passed through"},
 		{"bad address", vm.PCIDevice{HostID: "3b:00.0"}, "pci_devices[0].host_id", "domain:bus:slot.function"},
+		{"not enabled", vm.PCIDevice{HostID: simhost.NICPCIID}, "pci_devices[0].host_id", "not enabled for it: enable it on the host"},
+		{"model not enabled", vm.PCIDevice{VendorID: simhost.NICVendorID, DeviceID: simhost.NICDeviceID}, "pci_devices[0].device_id", "not enabled for it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := e.m.PlanCreate(e.ctx, vm.Spec{Name: "refused-" + strings.ReplaceAll(tc.name, " ", "-"), PCIDevices: []vm.PCIDevice{tc.dev}})
@@ -145,7 +147,7 @@ func TestPCIPassthroughRefusedAtPlan(t *testing.T) {
 			if len(fes) != 1 || fes[0].Path() != tc.path || !strings.Contains(fes[0].Detail, tc.want) {
 				t.Fatalf("err = %v", err)
 			}
-			if tc.name != "bad address" && !strings.Contains(fes[0].Detail, simhost.GPUPCIID) {
+			if !strings.Contains(tc.name, "address") && !strings.Contains(tc.name, "enabled") && !strings.Contains(fes[0].Detail, simhost.GPUPCIID) {
 				t.Errorf("the error does not list the devices that can be used: %v", err)
 			}
 		})
