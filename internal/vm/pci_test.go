@@ -213,3 +213,28 @@ func TestVTPM(t *testing.T) {
 		}
 	})
 }
+
+// A running VM gets a GPU with a power cycle when the caller allows one:
+// off, device and memory lock in one reconfigure, on again (which the
+// host allows only with the memory reserved).
+func TestPCIPassthroughPowerCycle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{})
+	spec := vm.Spec{Name: "gpu-cycle", MemoryMB: 1024}
+	st := e.create(spec, vm.Options{})
+	if st.Power != vm.PowerOn {
+		t.Fatalf("power = %s", st.Power)
+	}
+	spec.PCIDevices = []vm.PCIDevice{gpuStatic}
+	up, err := e.m.PlanUpdate(e.ctx, st.UUID, spec)
+	if err != nil || len(up.NeedsPowerOff) != 1 || up.NeedsPowerOff[0] != "pci_devices[0]" {
+		t.Fatalf("plan: %+v, %v", up, err)
+	}
+	res, err := e.m.Update(e.ctx, st.UUID, spec, vm.Options{AllowPowerCycle: true, AllowForcedPowerOff: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.PowerCycled || res.State.Power != vm.PowerOn || len(res.State.PCIDevices) != 1 || !res.State.MemoryReservationLocked {
+		t.Fatalf("result: cycled %v, state %+v", res.PowerCycled, res.State)
+	}
+}
