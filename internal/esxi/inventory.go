@@ -98,6 +98,7 @@ var inventoryProps = []types.PropertySpec{
 		"config.hardware.numCPU", "config.hardware.numCoresPerSocket", "config.hardware.memoryMB",
 		"config.hardware.device", "config.cpuHotAddEnabled", "config.memoryHotAddEnabled",
 		"config.files.vmPathName", "config.nestedHVEnabled", "config.bootOptions",
+		"config.memoryReservationLockedToMax", "config.memoryAllocation.reservation",
 		"guest.net", "guest.ipAddress", "guest.toolsRunningStatus", "guest.toolsStatus",
 	}},
 	{Type: "HostSystem", PathSet: []string{

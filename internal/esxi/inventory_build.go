@@ -219,6 +219,7 @@ func (b *snapshotBuilder) vm(v mo.VirtualMachine) VM {
 		vm.MemoryHotAdd = c.MemoryHotAddEnabled != nil && *c.MemoryHotAddEnabled
 		vm.NestedHV = c.NestedHVEnabled != nil && *c.NestedHVEnabled
 		vm.SecureBoot = c.BootOptions != nil && c.BootOptions.EfiSecureBootEnabled != nil && *c.BootOptions.EfiSecureBootEnabled
+		vm.MemoryLocked, vm.MemoryReservedMB = MemoryReservation(c)
 		for _, o := range c.ExtraConfig {
 			ov := o.GetOptionValue()
 			if s, ok := ov.Value.(string); ok {
@@ -228,4 +229,14 @@ func (b *snapshotBuilder) vm(v mo.VirtualMachine) VM {
 	}
 	vm.PrimaryIP, vm.IPAddresses, vm.ToolsRunning, vm.ToolsStatus = guestFacts(v.Guest)
 	return vm
+}
+
+// MemoryReservation reads a VM's memoryReservationLockedToMax and memory
+// reservation (MB) from its configuration.
+func MemoryReservation(c *types.VirtualMachineConfigInfo) (locked bool, reservedMB int64) {
+	locked = c.MemoryReservationLockedToMax != nil && *c.MemoryReservationLockedToMax
+	if a := c.MemoryAllocation; a != nil && a.Reservation != nil {
+		reservedMB = *a.Reservation
+	}
+	return locked, reservedMB
 }

@@ -24,19 +24,23 @@ type VM struct {
 	MemoryHotAdd   bool
 	NestedHV       bool // config.nestedHVEnabled
 	SecureBoot     bool // config.bootOptions.efiSecureBootEnabled
-	GuestID        string
-	GuestFullName  string
-	Firmware       string
-	HWVersion      string
-	Annotation     string
-	VMXPath        string // [datastore] folder/name.vmx
-	ExtraConfig    map[string]string
-	Devices        []types.BaseVirtualDevice
-	IPAddresses    []string
-	PrimaryIP      string
-	ToolsRunning   string // guestToolsRunning, guestToolsNotRunning
-	ToolsStatus    string // toolsOk, toolsNotInstalled, ...
-	HasSnapshots   bool
+	// MemoryLocked is config.memoryReservationLockedToMax; MemoryReservedMB
+	// is config.memoryAllocation.reservation.
+	MemoryLocked     bool
+	MemoryReservedMB int64
+	GuestID          string
+	GuestFullName    string
+	Firmware         string
+	HWVersion        string
+	Annotation       string
+	VMXPath          string // [datastore] folder/name.vmx
+	ExtraConfig      map[string]string
+	Devices          []types.BaseVirtualDevice
+	IPAddresses      []string
+	PrimaryIP        string
+	ToolsRunning     string // guestToolsRunning, guestToolsNotRunning
+	ToolsStatus      string // toolsOk, toolsNotInstalled, ...
+	HasSnapshots     bool
 	// Snapshots is the VM's snapshot tree as the host reports it (nil
 	// without snapshots); the snapshot package flattens it.
 	Snapshots    *types.VirtualMachineSnapshotInfo

@@ -44,6 +44,9 @@ type vmModel struct {
 	SecureBoot      types.Bool   `tfsdk:"efi_secure_boot"`
 	DiskEnableUUID  types.Bool   `tfsdk:"disk_enable_uuid"`
 	Notes           types.String `tfsdk:"notes"`
+	PCIDevices      types.List   `tfsdk:"pci_devices"`
+	VTPM            types.Bool   `tfsdk:"vtpm"`
+	MemoryLocked    types.Bool   `tfsdk:"memory_reservation_locked_to_max"`
 
 	Disks []vmDiskModel `tfsdk:"disk"`
 	NICs  []vmNICModel  `tfsdk:"network_interface"`
@@ -148,6 +151,7 @@ func (m *vmModel) spec(ctx context.Context, diags *diag.Diagnostics) vm.Spec {
 		s.Notes = &n
 	}
 	s.Disks, s.NICs = m.diskSpecs(), m.nicSpecs()
+	m.passthroughSpec(ctx, &s, diags)
 	if d := parseDurationAttr(diags, m.WaitForIP.ValueString(), path.Root("wait_for_ip")); d > 0 {
 		s.WaitForIP = d
 	}
@@ -217,6 +221,7 @@ func (m *vmModel) fill(ctx context.Context, st *vm.VMState, manageDisks, manageN
 	m.GuestInfo = managedMap(ctx, m.GuestInfo, st.GuestInfo, diags)
 	m.ExtraConfig = managedMap(ctx, m.ExtraConfig, st.ExtraConfig, diags)
 
+	m.fillPassthrough(ctx, st, diags)
 	if manageDisks {
 		m.Disks = disksFromHost(m.Disks, st.Disks, appendExtra)
 	}

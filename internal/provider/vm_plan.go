@@ -53,7 +53,7 @@ func (r *vmResource) planUpdate(ctx context.Context, state, plan *vmModel, resp 
 			fmt.Sprintf("Changing %s of VM %q cannot be done while it is %s, and allow_power_cycle is false. To allow it, either set allow_power_cycle = true "+
 				"(ceso shuts the guest down and powers the VM on again), enable cpu_hot_add / memory_hot_add for CPU and memory changes "+
 				"(changing those flags itself needs the VM off), or power the VM off first (power_state = \"off\").",
-				strings.Join(up.NeedsPowerOff, ", "), name, state.PowerState.ValueString()))
+				strings.Join(up.NeedsPowerOff, ", "), name, state.PowerState.ValueString())+coldDeviceNote(up))
 	case cycles:
 		detail := fmt.Sprintf("VM %q will be shut down and powered on again to change %s (allow_power_cycle = true); its guest is unavailable meanwhile.",
 			name, strings.Join(up.NeedsPowerOff, ", "))

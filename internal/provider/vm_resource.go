@@ -99,6 +99,7 @@ func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 	if !req.State.Raw.IsNull() {
 		r.planMove(&state, &plan, resp)
 	}
+	r.planPassthrough(ctx, req, &plan, resp)
 	action, changes := plannedAction(req, resp, policy.ActionDelete, !req.State.Raw.IsNull() && (len(replaceReasons(&state, &plan)) > 0 || len(resp.RequiresReplace) > 0))
 	if !changes {
 		return

@@ -84,7 +84,10 @@ func vmSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "Set `disk.EnableUUID`, so the guest sees stable disk serial numbers (Kubernetes CSI drivers and udev `by-id` links need it). Unset: `true` on a new VM, unchanged on an existing or imported one. Takes effect at the next power-on."},
 			"notes": schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 				MarkdownDescription: "The VM's notes (annotation), changed in place. The API cannot clear notes, so changing them to empty is refused at plan. Unset keeps what the VM has."},
-			"cdrom": computedString("ISO image in the CD-ROM drive, as `[datastore] path/image.iso`; empty removes the drive."),
+			"pci_devices":                      vmPCIDevicesAttribute(),
+			"vtpm":                             vmVTPMAttribute(),
+			"memory_reservation_locked_to_max": vmMemoryLockAttribute(),
+			"cdrom":                            computedString("ISO image in the CD-ROM drive, as `[datastore] path/image.iso`; empty removes the drive."),
 
 			"guestinfo": schema.MapAttribute{Optional: true, ElementType: types.StringType, Sensitive: true,
 				MarkdownDescription: "`guestinfo.*` keys for the guest, usually `ceso_cloudinit.x.guestinfo`. A change replaces the VM (cloud-init runs on first boot only) unless `cloudinit_update = \"in_place\"`. Only these keys are compared, so keys the guest writes back cause no drift.",

@@ -42,6 +42,12 @@ func changedAttrs(rc *resourceChange) string {
 		if reflect.DeepEqual(b, a) {
 			continue
 		}
+		if k == "pci_devices" {
+			if pciChanged(before, after) {
+				out = append(out, describePCI(b, a))
+			}
+			continue
+		}
 		out = append(out, describe(k, b, a))
 	}
 	for _, k := range []string{"disk", "network_interface"} {

@@ -59,6 +59,13 @@ func coldChanges(before, after map[string]any) []string {
 			out = append(out, "cdrom")
 		}
 	}
+	// Passthrough devices and a virtual TPM cannot be hot-plugged.
+	if pciChanged(before, after) {
+		out = append(out, "pci_devices")
+	}
+	if changed("vtpm") {
+		out = append(out, "vtpm")
+	}
 	for _, d := range diskDiff(before, after).ide {
 		out = append(out, "IDE disk "+d)
 	}

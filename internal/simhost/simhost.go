@@ -59,6 +59,9 @@ type Options struct {
 	// PageSize, when positive, caps every page of a property read and ties
 	// page tokens to their session, as a real host does (see paging.go).
 	PageSize int
+	// NoKeyProvider leaves out the default key provider a vCenter model
+	// gets (see addKeyProvider), as on a vCenter where none is configured.
+	NoKeyProvider bool
 }
 
 var createMu sync.Mutex
@@ -126,6 +129,10 @@ func Start(opts Options) (*Host, error) {
 		return nil, fmt.Errorf("create simulator model: %w", err)
 	}
 	realVSwitches(m)
+	addPCIDevices(m)
+	if opts.VCenter && !opts.NoKeyProvider {
+		addKeyProvider(m)
+	}
 	m.DelayConfig.Delay = opts.LatencyMS
 	m.Service.Listen = &url.URL{Host: opts.Listen, User: url.UserPassword(opts.Username, opts.Password)}
 	if opts.TLS {
@@ -169,6 +176,12 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 	}
 	h.consolidateRule(ctx, m)
 	if f := h.changeVersionRule(ctx, m); f != nil {
+		return nil, f
+	}
+	if f := h.deviceRule(ctx, m); f != nil {
+		return nil, f
+	}
+	if f := passthroughPowerRule(ctx, m); f != nil {
 		return nil, f
 	}
 	if m.Name == "CloneVM_Task" && !h.Options.VCenter && !h.Options.AllowClone {

@@ -160,6 +160,9 @@ func (m *Manager) target(ctx context.Context, spec *Spec) (*target, error) {
 	if t.pl, err = resolvePlacement(snap, spec, t.tmpl, vcenter); err != nil {
 		return nil, err
 	}
+	if err := m.checkPCIHosts(ctx, spec, t.pl); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -254,7 +257,8 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (*esxi.VM, erro
 	// after it.
 	c.hb.stop()
 	err = c.m.write(ctx, func(ctx context.Context, s *esxi.Session) error {
-		pln := &planner{s: c.spec, v: view{vm: v, devices: devices, pending: pending}, snap: snap, create: true, backing: backingFunc(ctx, s)}
+		pln := &planner{s: c.spec, v: view{vm: v, devices: devices, pending: pending}, snap: snap, create: true, backing: backingFunc(ctx, s),
+			vcenter: c.vcenter, hostPCI: hostPCILoader(inSession(ctx, s), snap, v.HostRef), keyProvider: c.m.keyProviderCheck(inSession(ctx, s))}
 		p, err := pln.run()
 		if err != nil {
 			return err
@@ -276,7 +280,7 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (*esxi.VM, erro
 func (c *creation) self(ctx context.Context) (*esxi.VM, error) {
 	var o mo.VirtualMachine
 	err := c.m.client.Pool.WithSession(ctx, func(ctx context.Context, s *esxi.Session) error {
-		return object.NewVirtualMachine(s.Client, c.ref).Properties(ctx, c.ref, []string{"name", "config", "runtime.powerState"}, &o)
+		return object.NewVirtualMachine(s.Client, c.ref).Properties(ctx, c.ref, []string{"name", "config", "runtime.powerState", "runtime.host"}, &o)
 	})
 	if err != nil {
 		return nil, esxi.Wrap("read the new VM "+c.spec.Name, err)
@@ -297,6 +301,10 @@ func (c *creation) self(ctx context.Context) (*esxi.VM, error) {
 	v.NestedHV = cfg.NestedHVEnabled != nil && *cfg.NestedHVEnabled
 	v.SecureBoot = cfg.BootOptions != nil && cfg.BootOptions.EfiSecureBootEnabled != nil && *cfg.BootOptions.EfiSecureBootEnabled
 	v.Annotation = cfg.Annotation
+	v.MemoryLocked, v.MemoryReservedMB = esxi.MemoryReservation(cfg)
+	if o.Runtime.Host != nil {
+		v.HostRef = *o.Runtime.Host
+	}
 	for _, ov := range cfg.ExtraConfig {
 		if x, ok := ov.GetOptionValue().Value.(string); ok {
 			v.ExtraConfig[ov.GetOptionValue().Key] = x

@@ -136,6 +136,10 @@ type PowerCycleNeededError struct {
 }
 
 func (e *PowerCycleNeededError) Error() string {
+	if note := ColdDeviceNote(e.Changes); note != "" {
+		return fmt.Sprintf("changing %s of VM %q needs it powered off (%s); allow a power cycle for this VM, or power it off yourself and apply again",
+			strings.Join(e.Changes, ", "), e.VM, note)
+	}
 	return fmt.Sprintf("changing %s of VM %q needs it powered off (hot-add is off or the change lowers a value); "+
 		"allow a power cycle for this VM, enable cpu/memory hot-add first, or power it off yourself and apply again",
 		strings.Join(e.Changes, ", "), e.VM)

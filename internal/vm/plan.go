@@ -88,7 +88,8 @@ func (p *plan) empty() bool {
 	return p.upgrade == 0 && len(p.spec.DeviceChange) == 0 && len(p.spec.ExtraConfig) == 0 && p.spec.Name == "" &&
 		p.spec.NumCPUs == 0 && p.spec.NumCoresPerSocket == nil && p.spec.MemoryMB == 0 && p.spec.GuestId == "" &&
 		p.spec.CpuHotAddEnabled == nil && p.spec.MemoryHotAddEnabled == nil && p.spec.Firmware == "" &&
-		p.spec.NestedHVEnabled == nil && p.spec.BootOptions == nil && p.spec.Annotation == ""
+		p.spec.NestedHVEnabled == nil && p.spec.BootOptions == nil && p.spec.Annotation == "" &&
+		p.spec.MemoryReservationLockedToMax == nil && p.spec.MemoryAllocation == nil
 }
 
 // planner computes the reconfigure that brings a VM to a spec.
@@ -99,6 +100,12 @@ type planner struct {
 	create  bool // the VM is being created (powered off, every change allowed)
 	match   bool // disks without a unit number match existing disks in order
 	backing func(esxi.Network) (types.BaseVirtualDeviceBackingInfo, error)
+	// vcenter, hostPCI and keyProvider serve the passthrough devices and
+	// the virtual TPM (see pci.go, vtpm.go); hostPCI reads the VM's host's
+	// PCI devices only when a device is added.
+	vcenter     bool
+	hostPCI     func() (*hostPCI, error)
+	keyProvider func() error
 }
 
 func (pl *planner) poweredOn() bool {
@@ -188,6 +195,7 @@ func (pl *planner) run() (*plan, error) {
 	if s.CDROM != nil {
 		errs = append(errs, pl.planCDROM(p)...)
 	}
+	errs = append(errs, pl.planPassthrough(p)...)
 	if ec := extraConfigChanges(cur.ExtraConfig, s); len(ec) > 0 {
 		p.spec.ExtraConfig = append(p.spec.ExtraConfig, ec...)
 		for _, o := range ec {

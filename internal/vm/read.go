@@ -158,6 +158,7 @@ func stateOf(snap *esxi.Snapshot, v *esxi.VM, keys []string) *VMState {
 			st.SCSIType = esxi.SCSIType(d)
 		}
 	}
+	passthroughState(v, st)
 	for _, c := range cdroms(v.Devices) {
 		st.HasCDROM = true
 		if iso := isoOf(c); iso != "" && st.CDROM == "" {

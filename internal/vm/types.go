@@ -102,6 +102,18 @@ type Spec struct {
 	// path ("[datastore] iso/x.iso") inserts that image, adding a drive on
 	// the IDE controller if the VM has none.
 	CDROM *CDROM
+	// PCIDevices is the complete list of PCI passthrough devices when not
+	// nil: a passthrough device of the VM that no entry names is removed
+	// (see pci.go). nil leaves them as they are.
+	PCIDevices []PCIDevice
+	// VTPM nil leaves the virtual TPM as it is; true adds one (vCenter with
+	// a default key provider, EFI firmware), false removes it.
+	VTPM *bool
+	// MemoryReservationLocked nil leaves memoryReservationLockedToMax as it
+	// is, except that a VM with passthrough devices gets it set (their
+	// memory must be fully reserved); false with passthrough devices is
+	// refused.
+	MemoryReservationLocked *bool
 
 	// GuestInfo keys must start with "guestinfo." (as ceso_cloudinit
 	// renders them); ExtraConfig keys must not (and must not start with
@@ -241,6 +253,15 @@ type VMState struct {
 	// HasCDROM says whether the VM has a CD-ROM drive at all.
 	CDROM    string
 	HasCDROM bool
+	// PCIDevices are the VM's passthrough devices, in device order.
+	PCIDevices []PCIDeviceState
+	// VTPM says whether the VM has a virtual TPM.
+	VTPM bool
+	// MemoryReservationLocked is memoryReservationLockedToMax: all the
+	// VM's memory is reserved, whatever its size.
+	MemoryReservationLocked bool
+	// MemoryReservationMB is the VM's memory reservation.
+	MemoryReservationMB int64
 
 	IPAddresses  []string
 	DefaultIP    string

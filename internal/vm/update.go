@@ -27,7 +27,8 @@ func (m *Manager) PlanUpdate(ctx context.Context, uuid string, spec Spec) (*Upda
 		return nil, err
 	}
 	p, err := (&planner{s: &spec, v: view{vm: v, devices: v.Devices}, snap: snap,
-		backing: func(n esxi.Network) (types.BaseVirtualDeviceBackingInfo, error) { return plainBacking(n), nil }}).run()
+		backing: func(n esxi.Network) (types.BaseVirtualDeviceBackingInfo, error) { return plainBacking(n), nil },
+		vcenter: m.vcenter(), hostPCI: hostPCILoader(m.pooled(ctx), snap, v.HostRef), keyProvider: m.keyProviderCheck(m.pooled(ctx))}).run()
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +109,8 @@ func (m *Manager) converge(ctx context.Context, snap *esxi.Snapshot, v *esxi.VM,
 	var p *plan
 	err = m.client.Pool.WithSession(ctx, func(ctx context.Context, ss *esxi.Session) error {
 		var err error
-		p, err = (&planner{s: s, v: view{vm: v, devices: v.Devices}, snap: snap, backing: backingFunc(ctx, ss)}).run()
+		p, err = (&planner{s: s, v: view{vm: v, devices: v.Devices}, snap: snap, backing: backingFunc(ctx, ss),
+			vcenter: m.vcenter(), hostPCI: hostPCILoader(inSession(ctx, ss), snap, v.HostRef), keyProvider: m.keyProviderCheck(inSession(ctx, ss))}).run()
 		return err
 	})
 	if err != nil {

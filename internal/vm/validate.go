@@ -109,6 +109,7 @@ func Validate(s *Spec) error {
 			}
 		}
 	}
+	errs = append(errs, validatePassthrough(s)...)
 	if s.CDROM != nil && s.CDROM.ISO != "" {
 		var p object.DatastorePath
 		if !p.FromString(s.CDROM.ISO) || p.Path == "" {
