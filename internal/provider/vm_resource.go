@@ -263,6 +263,10 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 		}
 		return
 	}
+	if len(res.EmptyDisks) > 0 {
+		resp.Diagnostics.AddWarning("Restored Disks Are Empty",
+			"The backup left these disks out, so the restored VM has them empty, with their recorded size: "+strings.Join(res.EmptyDisks, "; ")+". Restore their data another way.")
+	}
 	if res.Replaced {
 		resp.Diagnostics.AddWarning("Cleaned Up An Interrupted Create",
 			fmt.Sprintf("An earlier create of %q left an incomplete VM; ceso removed it and created the VM again.", spec.Name))
