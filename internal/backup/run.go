@@ -182,7 +182,7 @@ func (r *run) do(ctx context.Context, s *esxi.Session) error {
 // refuse checks everything that can be checked before a change and
 // returns ceso's leftover snapshots of interrupted backups.
 func (r *run) refuse(l *layout, all []srcDisk) (disks []srcDisk, skip []SkippedDisk, leftovers []types.VirtualMachineSnapshotTree, err error) {
-	keep, skip, errs := r.selectDisks(disks)
+	keep, skip, errs := r.selectDisks(all)
 	disks = keep
 	var own []string
 	for _, t := range l.snapshots {
