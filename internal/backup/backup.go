@@ -26,6 +26,8 @@ type API interface {
 	Delete(ctx context.Context, ref string) error
 	VMName(ctx context.Context, uuid string) (string, error)
 	CheckDisks(ctx context.Context, vmUUID string, exclude []string) error
+	PlanInPlace(ctx context.Context, spec InPlace) (*InPlacePlan, error)
+	RestoreInPlace(ctx context.Context, spec InPlace) (*InPlaceResult, error)
 	CheckDestination(ctx context.Context, vmUUID, destination string) error
 }
 
