@@ -98,8 +98,13 @@ func readManifest(h *acctest.Host, manifestPath string) (map[string]any, error) 
 // the datastore records both, the folder holds no copy of them, a name that
 // matches no disk fails the plan, and an import recovers the settings.
 func TestAccBackup_leftOutDisks(t *testing.T) {
-	h := acctest.StartHost(t, simhost.Options{})
-	base := h.ProviderConfig(unrestricted) + threeDiskVM("multi-01")
+	t.Run("esx", func(t *testing.T) { testLeftOutDisks(t, simhost.Options{}) })
+	t.Run("vpx", func(t *testing.T) { testLeftOutDisks(t, simhost.Options{VCenter: true}, `datacenter = "DC0"`) })
+}
+
+func testLeftOutDisks(t *testing.T, opts simhost.Options, extra ...string) {
+	h := acctest.StartHost(t, opts)
+	base := h.ProviderConfig(append([]string{unrestricted}, extra...)...) + threeDiskVM("multi-01")
 	withBackup := func(args string) string {
 		return base + fmt.Sprintf(`
 resource "ceso_backup" "b" {

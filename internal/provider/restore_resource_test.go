@@ -87,8 +87,13 @@ resource "ceso_restore" "r" {
 // file is gone. A second plan is empty; destroying the restore leaves the
 // VM alone.
 func TestAccRestore_inPlace(t *testing.T) {
-	h := acctest.StartHost(t, simhost.Options{})
-	cfg := h.ProviderConfig(unrestricted) + restoreConfig("db-01", "")
+	t.Run("esx", func(t *testing.T) { testRestoreInPlace(t, simhost.Options{}) })
+	t.Run("vpx", func(t *testing.T) { testRestoreInPlace(t, simhost.Options{VCenter: true}, `datacenter = "DC0"`) })
+}
+
+func testRestoreInPlace(t *testing.T, opts simhost.Options, extra ...string) {
+	h := acctest.StartHost(t, opts)
+	cfg := h.ProviderConfig(append([]string{unrestricted}, extra...)...) + restoreConfig("db-01", "")
 	var before vmFacts
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
