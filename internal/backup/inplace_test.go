@@ -122,3 +122,32 @@ func TestRestoreInPlace(t *testing.T) {
 		t.Errorf("power after the restore: %s; it was on before", now.Runtime.PowerState)
 	}
 }
+
+// A backup of one VM restored over another: keep_identity = false is
+// refused while the backed-up VM still has that instance UUID; with the
+// identity kept, the other VM gets the disks and keeps its UUIDs.
+func TestRestoreInPlaceOverAnotherVM(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{})
+	src := e.makeVM("app", 1, vm.PowerOff)
+	other := e.makeVM("app-standby", 1, vm.PowerOff)
+	m := e.backup(backup.Spec{VM: src.UUID, Destination: dest}).Manifest
+	e.host.ResetMethods()
+	_, err := e.b.RestoreInPlace(e.ctx, backup.InPlace{VM: other.UUID, Backup: m.ID, KeepIdentity: false})
+	if fe, ok := backup.AsFieldError(err); !ok || fe.Field != "keep_identity" || !strings.Contains(fe.Detail, "app") {
+		t.Fatalf("keep_identity = false with the source VM present: %v", err)
+	}
+	if n := e.host.CountMethod("CopyVirtualDisk_Task") + e.host.CountMethod("ReconfigVM_Task"); n != 0 {
+		t.Errorf("a refused restore made %d copies or reconfigures", n)
+	}
+	if _, err := e.b.RestoreInPlace(e.ctx, backup.InPlace{VM: other.UUID, Backup: m.ID, KeepIdentity: true}); err != nil {
+		t.Fatal(err)
+	}
+	o := e.inspect("app-standby")
+	if o.Config.InstanceUuid != other.UUID || o.Config.Uuid != other.BIOSUUID {
+		t.Error("the identity changed although it was kept")
+	}
+	if d := e.hostDisks("app-standby"); len(d) != 1 || !strings.Contains(d[0], "app-standby-restore-") {
+		t.Errorf("disks %q", d)
+	}
+}
