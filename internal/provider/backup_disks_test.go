@@ -92,11 +92,20 @@ func readManifest(h *acctest.Host, manifestPath string) (map[string]any, error) 
 	return m, json.Unmarshal(b, &m)
 }
 
+const restoredVM = `
+resource "ceso_vm" "restored" {
+  name        = "multi-01-restored"
+  backup      = ceso_backup.b.id
+  power_state = "off"
+}
+`
+
 // TestAccBackup_leftOutDisks backs up a VM with an independent disk: refused
 // without skip_independent_disks (the error says to set it), then backed up
 // with it and with a second disk named in exclude_disks. The manifest on
 // the datastore records both, the folder holds no copy of them, a name that
-// matches no disk fails the plan, and an import recovers the settings.
+// matches no disk fails the plan, an import recovers the settings, and a
+// restore into a new VM makes the left-out disks again, empty.
 func TestAccBackup_leftOutDisks(t *testing.T) {
 	t.Run("esx", func(t *testing.T) { testLeftOutDisks(t, simhost.Options{}) })
 	t.Run("vpx", func(t *testing.T) { testLeftOutDisks(t, simhost.Options{VCenter: true}, `datacenter = "DC0"`) })
@@ -181,6 +190,30 @@ data "ceso_backups" "all" {
 			{ // import recovers exclude_disks and skip_independent_disks from the manifest
 				ResourceName: "ceso_backup.b", ImportState: true, ImportStateVerify: true,
 				ImportStateVerifyIgnore: []string{"timeouts", "retain_on_destroy"},
+			},
+			{ // a restore into a new VM makes the left-out disks again, empty, with their size
+				PreConfig: h.ResetMethods,
+				Config:    good + restoredVM,
+				Check: func(*terraform.State) error {
+					var got []string
+					for _, d := range h.VM(context.Background(), "multi-01-restored").Config.Hardware.Device {
+						if disk, ok := d.(*types.VirtualDisk); ok {
+							b, _ := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo)
+							got = append(got, fmt.Sprintf("%d %s %d", *disk.UnitNumber, b.DiskMode, disk.CapacityInKB>>20))
+						}
+					}
+					if want := "0 persistent 1, 1 persistent 1, 2 independent_persistent 2"; strings.Join(got, ", ") != want {
+						return fmt.Errorf("restored VM's disks %q, want %q", strings.Join(got, ", "), want)
+					}
+					if c, n := h.CountMethod("CopyVirtualDisk_Task"), h.CountMethod("CreateVirtualDisk_Task"); c != 1 || n != 2 {
+						return fmt.Errorf("restore made %d copies and %d new disks; want 1 and 2", c, n)
+					}
+					return nil
+				},
+			},
+			{
+				Config:           good + restoredVM,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
 	})

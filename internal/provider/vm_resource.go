@@ -121,6 +121,7 @@ func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 	}
 	if action == policy.ActionCreate || action == policy.ActionReplace {
 		r.planCreate(ctx, req, resp, replacedVM(ctx, req, state.ID.ValueString()))
+		r.data.warnEmptyRestoredDisks(ctx, &resp.Diagnostics, plan.Backup, plan.Datacenter)
 	}
 	if action == policy.ActionCreate && r.takesOver(ctx, plan.Name) {
 		op.Effects = append(op.Effects, policy.ActionAdoptExisting)
