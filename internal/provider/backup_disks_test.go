@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"testing"
 
@@ -202,6 +203,7 @@ data "ceso_backups" "all" {
 							got = append(got, fmt.Sprintf("%d %s %d", *disk.UnitNumber, b.DiskMode, disk.CapacityInKB>>20))
 						}
 					}
+					sort.Strings(got)
 					if want := "0 persistent 1, 1 persistent 1, 2 independent_persistent 2"; strings.Join(got, ", ") != want {
 						return fmt.Errorf("restored VM's disks %q, want %q", strings.Join(got, ", "), want)
 					}
