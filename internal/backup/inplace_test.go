@@ -1,11 +1,13 @@
 package backup_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
@@ -149,5 +151,49 @@ func TestRestoreInPlaceOverAnotherVM(t *testing.T) {
 	}
 	if d := e.hostDisks("app-standby"); len(d) != 1 || !strings.Contains(d[0], "app-standby-restore-") {
 		t.Errorf("disks %q", d)
+	}
+}
+
+// keep_identity = false over the backed-up VM itself gives it back the
+// backed-up MAC addresses; a backup or VM that does not exist is refused on
+// the attribute that names it.
+func TestRestoreInPlaceIdentity(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{})
+	src := e.makeVM("web", 1, vm.PowerOff)
+	m := e.backup(backup.Spec{VM: src.UUID, Destination: dest}).Manifest
+	before := macs(e, "web")
+	for _, d := range e.inspect("web").Config.Hardware.Device {
+		if c, ok := d.(types.BaseVirtualEthernetCard); ok {
+			card := c.GetVirtualEthernetCard()
+			card.AddressType, card.MacAddress = string(types.VirtualEthernetCardMacTypeManual), "00:50:56:3f:00:42"
+			if err := e.act("web", func(ctx context.Context, v *object.VirtualMachine) (*object.Task, error) {
+				return v.Reconfigure(ctx, types.VirtualMachineConfigSpec{DeviceChange: []types.BaseVirtualDeviceConfigSpec{
+					&types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationEdit, Device: d}}})
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := e.b.RestoreInPlace(e.ctx, backup.InPlace{VM: src.UUID, Backup: m.ManifestPath(), KeepIdentity: false}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before, macs(e, "web")); diff != "" {
+		t.Errorf("MACs after keep_identity = false (-want +got):\n%s", diff)
+	}
+	if o := e.inspect("web"); o.Config.InstanceUuid != m.VM.UUID || o.Config.Uuid != m.VM.BIOSUUID {
+		t.Errorf("UUIDs %s/%s, want the manifest's", o.Config.InstanceUuid, o.Config.Uuid)
+	}
+
+	for _, tc := range []struct {
+		name, vmUUID, ref, field string
+	}{
+		{"unknown backup", src.UUID, "20200101T000000Z-0000", "backup"},
+		{"unknown VM", "4214c0a5-0000-0000-0000-000000000000", m.ID, "vm"},
+	} {
+		_, err := e.b.PlanInPlace(e.ctx, backup.InPlace{VM: tc.vmUUID, Backup: tc.ref})
+		if fe, ok := backup.AsFieldError(err); !ok || fe.Field != tc.field {
+			t.Errorf("%s: %v, want an error on %s", tc.name, err, tc.field)
+		}
 	}
 }
