@@ -197,3 +197,38 @@ func TestRestoreInPlaceIdentity(t *testing.T) {
 		}
 	}
 }
+
+// A VM with snapshots, and a VM without the backed-up controller, are
+// refused before anything is written.
+func TestRestoreInPlaceRefusals(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{})
+	src := e.makeVM("src", 1, vm.PowerOff)
+	m := e.backup(backup.Spec{VM: src.UUID, Destination: dest}).Manifest
+	snapped := e.makeVM("snapped", 1, vm.PowerOff)
+	if err := e.act("snapped", func(ctx context.Context, v *object.VirtualMachine) (*object.Task, error) {
+		return v.CreateSnapshot(ctx, "keep", "", false, false)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sata, err := e.vms.Create(e.ctx, vm.Spec{Name: "sata-only", GuestID: "otherGuest64", CPUs: 1, MemoryMB: 512, Power: vm.PowerOff,
+		Disks: []vm.Disk{{SizeGiB: 1, Controller: "sata", UnitNumber: -1, Bus: -1}}}, vm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.host.ResetMethods()
+	for _, tc := range []struct{ name, uuid, phrase string }{
+		{"snapshots", snapped.UUID, "VM Has Snapshots"},
+		{"no such controller", sata.State.UUID, "Backup Does Not Fit The VM"},
+	} {
+		_, err := e.b.RestoreInPlace(e.ctx, backup.InPlace{VM: tc.uuid, Backup: m.ID, KeepIdentity: true})
+		if fe, ok := backup.AsFieldError(err); !ok || fe.Field != "vm" || !strings.Contains(err.Error(), tc.phrase) {
+			t.Errorf("%s: %v, want %q on vm", tc.name, err, tc.phrase)
+		}
+	}
+	for _, meth := range []string{"CopyVirtualDisk_Task", "CreateVirtualDisk_Task", "ReconfigVM_Task"} {
+		if n := e.host.CountMethod(meth); n != 0 {
+			t.Errorf("refused restores called %s %d times", meth, n)
+		}
+	}
+}
