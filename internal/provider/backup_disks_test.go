@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -101,12 +102,20 @@ resource "ceso_vm" "restored" {
 }
 `
 
+const restoreOverSrc = `
+resource "ceso_restore" "r" {
+  vm        = ceso_vm.src.id
+  backup    = ceso_backup.b.id
+  power_off = true
+}
+`
+
 // TestAccBackup_leftOutDisks backs up a VM with an independent disk: refused
 // without skip_independent_disks (the error says to set it), then backed up
 // with it and with a second disk named in exclude_disks. The manifest on
 // the datastore records both, the folder holds no copy of them, a name that
 // matches no disk fails the plan, an import recovers the settings, and a
-// restore into a new VM makes the left-out disks again, empty.
+// restore into a new VM or in place makes the left-out disks again, empty.
 func TestAccBackup_leftOutDisks(t *testing.T) {
 	t.Run("esx", func(t *testing.T) { testLeftOutDisks(t, simhost.Options{}) })
 	t.Run("vpx", func(t *testing.T) { testLeftOutDisks(t, simhost.Options{VCenter: true}, `datacenter = "DC0"`) })
@@ -215,6 +224,35 @@ data "ceso_backups" "all" {
 			},
 			{
 				Config:           good + restoredVM,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{ // and so does a restore in place: the left-out disks are replaced by empty ones
+				Config: good + restoredVM + restoreOverSrc,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue("ceso_restore.r", tfjsonpath.New("overwritten_disks"), knownvalue.ListSizeExact(3)),
+					plancheck.ExpectKnownValue("ceso_restore.r", tfjsonpath.New("empty_disks"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.StringRegexp(regexp.MustCompile(`\(scsi:0:1, 1\.0 GiB\)$`)), knownvalue.StringRegexp(regexp.MustCompile(`\(scsi:0:2, 2\.0 GiB\)$`))})),
+				}},
+				Check: func(*terraform.State) error {
+					var got []string
+					for _, d := range h.VM(context.Background(), "multi-01").Config.Hardware.Device {
+						if disk, ok := d.(*types.VirtualDisk); ok {
+							b, _ := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo)
+							if !strings.Contains(b.FileName, "multi-01-restore-") {
+								return fmt.Errorf("disk %s was not replaced", b.FileName)
+							}
+							got = append(got, fmt.Sprintf("%d %s %d", *disk.UnitNumber, b.DiskMode, disk.CapacityInKB>>20))
+						}
+					}
+					sort.Strings(got)
+					if want := "0 persistent 1, 1 persistent 1, 2 independent_persistent 2"; strings.Join(got, ", ") != want {
+						return fmt.Errorf("disks after the restore in place %q, want %q", strings.Join(got, ", "), want)
+					}
+					return nil
+				},
+			},
+			{
+				Config:           good + restoredVM + restoreOverSrc,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
