@@ -25,6 +25,9 @@ type API interface {
 	List(ctx context.Context, destination string, f Filter) ([]Entry, error)
 	Delete(ctx context.Context, ref string) error
 	VMName(ctx context.Context, uuid string) (string, error)
+	CheckDisks(ctx context.Context, vmUUID string, exclude []string) error
+	PlanInPlace(ctx context.Context, spec InPlace) (*InPlacePlan, error)
+	RestoreInPlace(ctx context.Context, spec InPlace) (*InPlaceResult, error)
 	CheckDestination(ctx context.Context, vmUUID, destination string) error
 }
 
@@ -109,6 +112,14 @@ type Spec struct {
 	// (its disks are copied as they are now, the chain consolidated);
 	// without it such a VM is refused.
 	AllowExistingSnapshots bool
+	// ExcludeDisks names disks to leave out, by label ("Hard disk 2") or
+	// place ("scsi:0:1", or "0:1" when one controller family has it); a
+	// name that matches no disk refuses the backup.
+	ExcludeDisks []string
+	// SkipIndependentDisks leaves out disks a snapshot does not cover
+	// (independent modes, raw device mappings) instead of refusing the VM;
+	// Result.Warnings names each.
+	SkipIndependentDisks bool
 	// Triggers are recorded in the manifest, so an import recovers them.
 	Triggers map[string]string
 	// ConfirmPrune, when set, is asked before anything is written whether

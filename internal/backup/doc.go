@@ -6,9 +6,12 @@
 // One backup, like ghettoVCB but without a shell on the host:
 //
 //  1. refuse early, before anything changes: a free-licence host, disks in an
-//     independent mode (a snapshot cannot cover them), snapshots the VM
-//     already has (unless Spec.AllowExistingSnapshots), a destination
-//     datastore without room for the copies;
+//     independent mode or raw device mappings (a snapshot cannot cover
+//     them; Spec.SkipIndependentDisks leaves them out instead, and
+//     Spec.ExcludeDisks leaves out the disks it names, both recorded in
+//     Manifest.Skipped), snapshots the VM already has (unless
+//     Spec.AllowExistingSnapshots), a destination datastore without room
+//     for the copies;
 //  2. remove what an interrupted backup of the same VM left: a snapshot named
 //     ceso-backup-<id>, and folders under <destination>/<vm name>/ that hold
 //     no manifest;
@@ -39,7 +42,11 @@
 // the datastore, so every machine with credentials sees the same backups.
 // Source turns a complete backup into the description of a VM to create
 // (hardware from the manifest, disks backed by the backup's copies), which
-// the vm package creates like a template copy.
+// the vm package creates like a template copy; the disks a backup left out
+// come back empty with their recorded size. RestoreInPlace restores a
+// backup over an existing VM instead (the ceso_restore resource): copies
+// first, one reconfigure to switch the VM to them, the old files deleted
+// last.
 //
 // Every host call runs on a pooled session; task waits use esxi.WaitTask;
 // every write invalidates the shared inventory read. Policy, audit and

@@ -225,6 +225,33 @@ func devices(m *Manifest, snap *esxi.Snapshot, dc string) []types.BaseVirtualDev
 		})
 		key++
 	}
+	// The disks the backup left out come back empty, with their size: a
+	// disk without a file, which the restore creates instead of copying.
+	for _, dk := range m.Skipped {
+		ck, ok := ctrlKey[[2]any{dk.Controller, dk.Bus}]
+		if !ok {
+			continue
+		}
+		// An independent disk keeps its mode; a raw device mapping's LUN is
+		// not here, so it comes back as a plain disk of its size.
+		mode := dk.DiskMode
+		if mode == "" || dk.Reason == SkipRDM {
+			mode = string(types.VirtualDiskModePersistent)
+		}
+		out = append(out, &types.VirtualDisk{
+			VirtualDevice: types.VirtualDevice{
+				Key: key, ControllerKey: ck, UnitNumber: types.NewInt32(dk.Unit),
+				DeviceInfo: &types.Description{Label: dk.Label},
+				Backing: &types.VirtualDiskFlatVer2BackingInfo{
+					DiskMode:        mode,
+					ThinProvisioned: types.NewBool(dk.Provisioning != FormatThick && dk.Provisioning != FormatEagerZeroed),
+					EagerlyScrub:    types.NewBool(dk.Provisioning == FormatEagerZeroed),
+				},
+			},
+			CapacityInKB: dk.CapacityBytes / 1024, CapacityInBytes: dk.CapacityBytes,
+		})
+		key++
+	}
 	for _, n := range m.VM.NICs {
 		var dev types.BaseVirtualDevice
 		switch n.AdapterType {

@@ -62,6 +62,11 @@ type Manifest struct {
 	Quiesced bool `json:"quiesced"`
 	// Verified says whether the copies were re-read and checked.
 	Verified bool `json:"verified"`
+
+	// Skipped are the VM's disks the backup left out (exclude_disks,
+	// skip_independent_disks): no copy of them is in the folder, and a
+	// restore makes them again, empty. Absent in older manifests.
+	Skipped []SkippedDisk `json:"skipped_disks,omitempty"`
 }
 
 // Options are the settings the backup was made with, kept so an import
@@ -76,6 +81,8 @@ type Options struct {
 	KeepMonthly            int               `json:"keep_monthly,omitempty"`
 	AllowExistingSnapshots bool              `json:"allow_existing_snapshots,omitempty"`
 	Triggers               map[string]string `json:"triggers,omitempty"`
+	ExcludeDisks           []string          `json:"exclude_disks,omitempty"`
+	SkipIndependentDisks   bool              `json:"skip_independent_disks,omitempty"`
 }
 
 // Origin is the endpoint and host the VM ran on.

@@ -19,6 +19,10 @@ type Source struct {
 	VM esxi.VM
 	// Used is the space each disk's copy takes, by device key in VM.Devices.
 	Used map[int32]int64
+	// Empty marks, by device key in VM.Devices, the disks the backup left
+	// out (Manifest.Skipped): they have no file, and the restore creates
+	// them empty with their recorded size.
+	Empty map[int32]bool
 }
 
 // Source resolves a backup (id, folder or manifest path) for a restore.
@@ -74,12 +78,17 @@ func (m *Manager) Source(ctx context.Context, ref, datacenter string) (*Source, 
 	for _, d := range man.Disks {
 		byFile[man.Dir+"/"+d.File] = d.SizeBytes
 	}
+	empty := map[int32]bool{}
 	for _, d := range v.Devices {
 		if disk, ok := d.(*types.VirtualDisk); ok {
 			if b, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo); ok {
+				if b.FileName == "" {
+					empty[disk.Key] = true
+					continue
+				}
 				used[disk.Key] = byFile[b.FileName]
 			}
 		}
 	}
-	return &Source{Manifest: man, VM: v, Used: used}, nil
+	return &Source{Manifest: man, VM: v, Used: used, Empty: empty}, nil
 }

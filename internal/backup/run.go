@@ -119,8 +119,8 @@ func (r *run) do(ctx context.Context, s *esxi.Session) error {
 	if err != nil {
 		return err
 	}
-	disks, ctrls, nics := describe(l.devices, r.snap)
-	leftovers, err := r.refuse(l, disks)
+	all, ctrls, nics := describe(l.devices, r.snap)
+	disks, skip, leftovers, err := r.refuse(l, all)
 	if err != nil {
 		return err
 	}
@@ -149,6 +149,8 @@ func (r *run) do(ctx context.Context, s *esxi.Session) error {
 	r.id = NewID(r.start)
 	r.dir = backupDir(r.dest, r.vm.Name, r.id)
 	r.manifest = r.newManifest(l, disks, ctrls, nics)
+	r.manifest.Skipped = skip
+	r.res.Warnings = append(r.res.Warnings, skipWarnings(r.vm.Name, skip)...)
 	if err := r.st.mkdir(ctx, r.dir); err != nil {
 		return err
 	}
@@ -179,29 +181,9 @@ func (r *run) do(ctx context.Context, s *esxi.Session) error {
 
 // refuse checks everything that can be checked before a change and
 // returns ceso's leftover snapshots of interrupted backups.
-func (r *run) refuse(l *layout, disks []srcDisk) ([]types.VirtualMachineSnapshotTree, error) {
-	var errs []error
-	var indep, odd []string
-	for _, d := range disks {
-		switch {
-		case d.extern || d.file == "":
-			odd = append(odd, d.info.Label+" (no file backing)")
-		case d.rdm:
-			odd = append(odd, d.info.Label+" (raw device mapping "+d.file+")")
-		case independent(d.info.DiskMode):
-			indep = append(indep, fmt.Sprintf("%s (%s, %s)", d.info.Label, d.file, d.info.DiskMode))
-		}
-	}
-	if len(indep) > 0 {
-		errs = append(errs, &FieldError{Field: "vm", Summary: "Independent Disks Cannot Be Backed Up", Err: ErrIndependentDisks,
-			Detail: fmt.Sprintf("VM %s has disks in an independent mode: %s. A snapshot does not cover independent disks, so ceso cannot copy them while the VM runs. "+
-				"Switch the disks to the dependent (persistent) mode with the VM powered off, or back them up another way.", r.vm.Name, strings.Join(indep, ", "))})
-	}
-	if len(odd) > 0 {
-		errs = append(errs, fieldErr("vm", "Disks Cannot Be Copied",
-			"VM %s has disks ceso cannot copy: %s. Remove them from the VM or back it up another way.", r.vm.Name, strings.Join(odd, ", ")))
-	}
-	var leftovers []types.VirtualMachineSnapshotTree
+func (r *run) refuse(l *layout, all []srcDisk) (disks []srcDisk, skip []SkippedDisk, leftovers []types.VirtualMachineSnapshotTree, err error) {
+	keep, skip, errs := r.selectDisks(all)
+	disks = keep
 	var own []string
 	for _, t := range l.snapshots {
 		if strings.HasPrefix(t.Name, SnapshotPrefix) {
@@ -217,7 +199,7 @@ func (r *run) refuse(l *layout, disks []srcDisk) ([]types.VirtualMachineSnapshot
 				r.vm.Name, strings.Join(own, ", "))})
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, nil, nil, errors.Join(errs...)
 	}
 	// Room on the destination for the copies: thin copies take what the
 	// disks use now, thick ones their full size.
@@ -239,12 +221,12 @@ func (r *run) refuse(l *layout, disks []srcDisk) ([]types.VirtualMachineSnapshot
 		if r.spec.DiskFormat != FormatThin {
 			hint += ", or use disk_format = \"thin\""
 		}
-		return nil, &FieldError{Field: "destination", Summary: "Destination Datastore Full",
+		return nil, nil, nil, &FieldError{Field: "destination", Summary: "Destination Datastore Full",
 			Detail: fmt.Sprintf("datastore %s has %s free, but the %s copies of VM %s's disks need %s. %s.",
 				r.ds.Name, human(r.ds.FreeSpace), r.spec.DiskFormat, r.vm.Name, human(need), hint),
 			Err: &esxi.Error{Op: "check free space on " + r.ds.Name, Kind: esxi.KindNoDiskSpace, Hint: "Free space or choose another destination", Err: errors.New("not enough free space")}}
 	}
-	return leftovers, nil
+	return disks, skip, leftovers, nil
 }
 
 func human(b int64) string {
@@ -263,7 +245,8 @@ func (r *run) newManifest(l *layout, disks []srcDisk, ctrls []Controller, nics [
 		Format: FormatVersion, ID: r.id, Started: r.start.UTC(), CesoVersion: r.m.version,
 		Destination: r.dest.String(), Dir: r.dir.String(),
 		Options: Options{Quiesce: r.spec.Quiesce, DiskFormat: r.spec.DiskFormat, Verify: r.spec.Verify, Keep: ret.Last,
-			KeepDaily: ret.Daily, KeepWeekly: ret.Weekly, KeepMonthly: ret.Monthly, AllowExistingSnapshots: r.spec.AllowExistingSnapshots, Triggers: r.spec.Triggers},
+			KeepDaily: ret.Daily, KeepWeekly: ret.Weekly, KeepMonthly: ret.Monthly, AllowExistingSnapshots: r.spec.AllowExistingSnapshots, Triggers: r.spec.Triggers,
+			ExcludeDisks: r.spec.ExcludeDisks, SkipIndependentDisks: r.spec.SkipIndependentDisks},
 		Source: Origin{Product: f.Product, Version: f.Version, Build: f.Build, Host: v.Host, Datacenter: v.Datacenter},
 		VM: VMInfo{Name: v.Name, UUID: v.UUID, BIOSUUID: v.BIOSUUID, MOID: v.Ref.Value, Path: v.Path, VMXPath: l.vmx,
 			PowerState: l.power, GuestID: v.GuestID, GuestFullName: v.GuestFullName, Firmware: v.Firmware, HardwareVersion: v.HWVersion,

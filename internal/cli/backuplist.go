@@ -29,6 +29,9 @@ type backupStatus struct {
 	Complete   int     `json:"complete_backups"`
 	Other      int     `json:"other_folders"` // failed, incomplete, invalid
 	Drill      *string `json:"drill"`         // restore drills are not built yet: always null
+	// SkippedDisks counts the disks the last complete backup left out
+	// (exclude_disks, skip_independent_disks); they come back empty.
+	SkippedDisks int `json:"skipped_disks,omitempty"`
 }
 
 func (r runner) backup(args []string, stdout, stderr io.Writer) int {
@@ -137,6 +140,7 @@ func summarise(entries []backup.Entry, now time.Time) []backupStatus {
 		s.Complete++
 		if s.BackupID == "" {
 			s.BackupID, s.Path, s.SizeBytes = e.ID, e.Dir, e.Manifest.SizeBytes
+			s.SkippedDisks = len(e.Manifest.Skipped)
 			s.Time = e.Time.UTC().Format(time.RFC3339)
 			s.AgeSeconds = int64(now.Sub(e.Time).Seconds())
 		}

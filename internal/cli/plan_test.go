@@ -23,6 +23,8 @@ func TestReadPlanListsElevatedChanges(t *testing.T) {
  {"address":"ceso_backup.kept","mode":"managed","type":"ceso_backup","change":{"actions":["delete"],"before":{"id":"b-1","retain_on_destroy":true},"after":null}},
  {"address":"ceso_backup.nightly","mode":"managed","type":"ceso_backup","change":{"actions":["create"],"before":null,"after":{"vm":"u-3","keep":2}}},
  {"address":"ceso_cloudinit.c","mode":"managed","type":"ceso_cloudinit","change":{"actions":["delete"],"before":{"id":"c"},"after":null}},
+ {"address":"ceso_restore.db","mode":"managed","type":"ceso_restore","change":{"actions":["create"],"before":null,"after":{"vm":"u-6","backup":"b-2","vm_name":"db"}}},
+ {"address":"ceso_restore.old","mode":"managed","type":"ceso_restore","change":{"actions":["delete"],"before":{"id":"u-7/b-3","vm":"u-7"},"after":null}},
  {"address":"data.ceso_host.h","mode":"data","type":"ceso_host","change":{"actions":["read"]}}
 ]}`
 	path := filepath.Join(t.TempDir(), "plan.json")
@@ -39,6 +41,7 @@ func TestReadPlanListsElevatedChanges(t *testing.T) {
 	}
 	want := []string{
 		"ceso_backup.nightly create ceso_backup u-3",
+		"ceso_restore.db create ceso_restore u-6",
 		"ceso_vm.disk update ceso_vm u-4",
 		"ceso_vm.gone delete ceso_vm u-1",
 		"ceso_vm.off update ceso_vm u-5",

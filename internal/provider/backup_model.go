@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -23,6 +24,8 @@ type backupModel struct {
 	Verify                 types.Bool            `tfsdk:"verify"`
 	AllowExistingSnapshots types.Bool            `tfsdk:"allow_existing_snapshots"`
 	RetainOnDestroy        types.Bool            `tfsdk:"retain_on_destroy"`
+	ExcludeDisks           types.Set             `tfsdk:"exclude_disks"`
+	SkipIndependentDisks   types.Bool            `tfsdk:"skip_independent_disks"`
 	Retention              *backupRetentionModel `tfsdk:"retention"`
 
 	VMName       types.String `tfsdk:"vm_name"`
@@ -33,6 +36,7 @@ type backupModel struct {
 	ManifestPath types.String `tfsdk:"manifest_path"`
 	Status       types.String `tfsdk:"status"`
 	Quiesced     types.Bool   `tfsdk:"quiesced"`
+	SkippedDisks types.List   `tfsdk:"skipped_disks"`
 
 	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
@@ -43,7 +47,19 @@ func (m *backupModel) spec(ctx context.Context, diags *diag.Diagnostics) backup.
 		VM: m.VM.ValueString(), Destination: m.Destination.ValueString(), Quiesce: m.Quiesce.ValueBool(),
 		DiskFormat: m.DiskFormat.ValueString(), Keep: int(m.Keep.ValueInt64()), Retention: m.retention(), Verify: m.Verify.ValueBool(),
 		AllowExistingSnapshots: m.AllowExistingSnapshots.ValueBool(), Triggers: stringMap(ctx, m.Triggers, diags),
+		ExcludeDisks: m.excludeDisks(ctx, diags), SkipIndependentDisks: m.SkipIndependentDisks.ValueBool(),
 	}
+}
+
+// excludeDisks is exclude_disks as a sorted list (nil when unset).
+func (m *backupModel) excludeDisks(ctx context.Context, diags *diag.Diagnostics) []string {
+	if m.ExcludeDisks.IsNull() || m.ExcludeDisks.IsUnknown() {
+		return nil
+	}
+	var out []string
+	diags.Append(m.ExcludeDisks.ElementsAs(ctx, &out, false)...)
+	sort.Strings(out)
+	return out
 }
 
 // fill sets the computed attributes from a manifest.
@@ -59,6 +75,13 @@ func (m *backupModel) fill(ctx context.Context, man *backup.Manifest, diags *dia
 	m.ManifestPath = types.StringValue(man.ManifestPath())
 	m.Status = types.StringValue(man.Status)
 	m.Quiesced = types.BoolValue(man.Quiesced)
+	skipped := make([]string, 0, len(man.Skipped))
+	for _, d := range man.Skipped {
+		skipped = append(skipped, d.Slot())
+	}
+	list, d := types.ListValueFrom(ctx, types.StringType, skipped)
+	diags.Append(d...)
+	m.SkippedDisks = list
 }
 
 // imported sets every attribute from a manifest, the configuration's ones
@@ -74,6 +97,13 @@ func (m *backupModel) imported(ctx context.Context, man *backup.Manifest, diags 
 	m.Verify = types.BoolValue(o.Verify)
 	m.AllowExistingSnapshots = types.BoolValue(o.AllowExistingSnapshots)
 	m.RetainOnDestroy = types.BoolValue(true) // the default: an imported backup is never deleted by accident
+	m.SkipIndependentDisks = types.BoolValue(o.SkipIndependentDisks)
+	m.ExcludeDisks = types.SetNull(types.StringType)
+	if len(o.ExcludeDisks) > 0 {
+		set, d := types.SetValueFrom(ctx, types.StringType, o.ExcludeDisks)
+		diags.Append(d...)
+		m.ExcludeDisks = set
+	}
 	m.Triggers = types.MapNull(types.StringType)
 	if len(o.Triggers) > 0 {
 		t, d := types.MapValueFrom(ctx, types.StringType, o.Triggers)

@@ -22,5 +22,7 @@ func backupReplaceReasons(state, plan *backupModel) []string {
 	differs("triggers", state.Triggers, plan.Triggers)
 	differs("verify", state.Verify, plan.Verify)
 	differs("allow_existing_snapshots", state.AllowExistingSnapshots, plan.AllowExistingSnapshots)
+	differs("exclude_disks", state.ExcludeDisks, plan.ExcludeDisks)
+	differs("skip_independent_disks", state.SkipIndependentDisks, plan.SkipIndependentDisks)
 	return out
 }

@@ -39,6 +39,7 @@ func TestBackupModifyPlanSeesReplacement(t *testing.T) {
 			VMName: types.StringValue("web"), Time: types.StringValue("t"), SizeBytes: types.Int64Value(1), Files: files,
 			Path: types.StringValue("[ds] b/web/1"), ManifestPath: types.StringValue("[ds] b/web/1/manifest.json"),
 			Status: types.StringValue("complete"), Quiesced: types.BoolValue(false),
+			ExcludeDisks: types.SetNull(types.StringType), SkipIndependentDisks: types.BoolValue(false), SkippedDisks: types.ListValueMust(types.StringType, nil),
 			Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "delete": types.StringType})}}
 	}
 	for _, tc := range []struct {

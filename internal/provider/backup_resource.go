@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -21,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -112,6 +114,14 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "Re-read the copies from the datastore before the backup counts as complete: every file present, each disk descriptor parsed and its capacity compared with the source disk's, the configuration files' sizes compared with the source's, SHA-256 checksums of every small file recorded in the manifest. Default `true`."},
 			"allow_existing_snapshots": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false), PlanModifiers: replaceB,
 				MarkdownDescription: "Back up a VM that has snapshots of its own: its disks are copied as they are now, the snapshot chain consolidated into the copy; the snapshots themselves are not kept. Without it such a VM is refused."},
+			"exclude_disks": schema.SetAttribute{Optional: true, ElementType: types.StringType,
+				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
+				Validators:    []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
+				MarkdownDescription: "Disks to leave out of the backup, each by its label (`\"Hard disk 2\"`) or its place as `ceso_vm` names it: controller, bus and unit (`\"scsi:0:1\"`, or `\"0:1\"` when only one controller family has that bus and unit). " +
+					"A name that matches no disk fails the plan and lists the VM's disks. The manifest records each disk left out; a restore makes it again, **empty**, with its recorded size."},
+			"skip_independent_disks": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false), PlanModifiers: replaceB,
+				MarkdownDescription: "Back up a VM that has disks a snapshot does not cover (independent modes, raw device mappings) by leaving those disks out, with a warning naming each; without it such a VM is refused. " +
+					"The manifest records each disk left out; a restore makes it again, **empty**, with its recorded size."},
 			"retain_on_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "Keep the backup's folder when the resource is destroyed or replaced (default `true`): a replacement (a new `triggers` value) then never deletes the last complete backup before its successor is complete, and `keep` prunes old backups only after a new one succeeded. " +
 					"Set `false` to delete the folder on destroy, a destructive action that needs an elevation in standard mode; a replacement then deletes the old backup first unless the resource has `lifecycle { create_before_destroy = true }`."},
@@ -125,6 +135,8 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "Bytes the backup's files take on the datastore."},
 			"files": schema.ListAttribute{Computed: true, ElementType: types.StringType, PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
 				MarkdownDescription: "Datastore paths of the backup's files (disks, their data files, `.vmx`, `.nvram`), without the manifest."},
+			"skipped_disks": schema.ListAttribute{Computed: true, ElementType: types.StringType, PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "Places (`scsi:0:1`) of the VM's disks the backup left out (`exclude_disks`, `skip_independent_disks`); a restore makes them again, empty."},
 			"quiesced": schema.BoolAttribute{Computed: true, PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
 				MarkdownDescription: "Whether the snapshot was quiesced through VMware Tools."},
 		},
@@ -183,6 +195,13 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			return
 		}
 		object = name
+	}
+	// A disk name that matches nothing fails the plan too.
+	if newBackup && r.data != nil && r.data.client != nil && known(plan.VM) && !plan.ExcludeDisks.IsUnknown() {
+		if err := r.data.backups(&resp.Diagnostics).CheckDisks(ctx, plan.VM.ValueString(), plan.excludeDisks(ctx, &resp.Diagnostics)); err != nil {
+			addBackupError(&resp.Diagnostics, "Invalid exclude_disks", err)
+			return
+		}
 	}
 	// A destination typo fails the plan, like a VM's datastore, not the apply.
 	if newBackup && r.data != nil && r.data.client != nil && known(plan.Destination) {
@@ -247,7 +266,7 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	var res *backup.Result
 	op := guard.Op{ResourceType: backupType, Object: name, ID: spec.VM, Action: policy.ActionCreate, Details: map[string]any{
-		"vm_uuid": spec.VM, "destination": spec.Destination, "disk_format": spec.DiskFormat, "keep": spec.Keep, "retention": retentionDetails(spec.Retention), "quiesce": spec.Quiesce}}
+		"vm_uuid": spec.VM, "destination": spec.Destination, "exclude_disks": spec.ExcludeDisks, "skip_independent_disks": spec.SkipIndependentDisks, "disk_format": spec.DiskFormat, "keep": spec.Keep, "retention": retentionDetails(spec.Retention), "quiesce": spec.Quiesce}}
 	ok := r.data.guarded(ctx, &resp.Diagnostics, op, "Backup Failed", func(ctx context.Context) error {
 		var err error
 		res, err = api.Backup(ctx, spec)

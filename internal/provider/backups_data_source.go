@@ -41,6 +41,7 @@ type backupEntry struct {
 	Error        types.String `tfsdk:"error"`
 	SizeBytes    types.Int64  `tfsdk:"size_bytes"`
 	Disks        types.Int64  `tfsdk:"disks"`
+	SkippedDisks types.Int64  `tfsdk:"skipped_disks"`
 	Path         types.String `tfsdk:"path"`
 	ManifestPath types.String `tfsdk:"manifest_path"`
 	Quiesced     types.Bool   `tfsdk:"quiesced"`
@@ -52,13 +53,14 @@ type backupEntry struct {
 func newBackupEntry(e backup.Entry) backupEntry {
 	out := backupEntry{ID: types.StringValue(e.ID), VMName: types.StringValue(e.VMName), Status: types.StringValue(e.Status),
 		Time: types.StringValue(e.Time.UTC().Format(time.RFC3339)), Path: types.StringValue(e.Dir),
-		Error: types.StringValue(e.Problem), VMUUID: types.StringValue(""), SizeBytes: types.Int64Value(0), Disks: types.Int64Value(0),
+		Error: types.StringValue(e.Problem), VMUUID: types.StringValue(""), SizeBytes: types.Int64Value(0), Disks: types.Int64Value(0), SkippedDisks: types.Int64Value(0),
 		ManifestPath: types.StringValue(""), Quiesced: types.BoolValue(false), Verified: types.BoolValue(false),
 		SourceHost: types.StringValue(""), CesoVersion: types.StringValue("")}
 	if m := e.Manifest; m != nil {
 		out.VMUUID, out.Error = types.StringValue(m.VM.UUID), types.StringValue(m.Error)
 		out.SizeBytes, out.Disks = types.Int64Value(m.SizeBytes), types.Int64Value(int64(len(m.Disks)))
 		out.ManifestPath = types.StringValue(m.ManifestPath())
+		out.SkippedDisks = types.Int64Value(int64(len(m.Skipped)))
 		out.Quiesced, out.Verified = types.BoolValue(m.Quiesced), types.BoolValue(m.Verified)
 		out.SourceHost, out.CesoVersion = types.StringValue(m.Source.Host), types.StringValue(m.CesoVersion)
 	}
@@ -99,6 +101,7 @@ func (d *backupsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 					"error":         str("Why a backup failed, or why its manifest cannot be read."),
 					"size_bytes":    schema.Int64Attribute{Computed: true, MarkdownDescription: "Bytes the backup's files take."},
 					"disks":         schema.Int64Attribute{Computed: true, MarkdownDescription: "Number of disks backed up."},
+					"skipped_disks": schema.Int64Attribute{Computed: true, MarkdownDescription: "Number of the VM's disks the backup left out (`exclude_disks`, `skip_independent_disks`); a restore makes them again, empty."},
 					"path":          str("The backup's folder."),
 					"manifest_path": str("Datastore path of the manifest: what `ceso_vm`'s `backup` takes."),
 					"quiesced":      schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the snapshot was quiesced through VMware Tools."},

@@ -73,6 +73,7 @@ func (p *cesoProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewCloudinitResource,
 		NewVMResource,
 		NewBackupResource(p.version),
+		NewRestoreResource,
 		NewSnapshotResource,
 		NewVSwitchResource,
 		NewPortGroupResource,

@@ -122,6 +122,7 @@ func (r *vmResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 	}
 	if action == policy.ActionCreate || action == policy.ActionReplace {
 		r.planCreate(ctx, req, resp, replacedVM(ctx, req, state.ID.ValueString()))
+		r.data.warnEmptyRestoredDisks(ctx, &resp.Diagnostics, plan.Backup, plan.Datacenter)
 	}
 	if action == policy.ActionCreate && r.takesOver(ctx, plan.Name) {
 		op.Effects = append(op.Effects, policy.ActionAdoptExisting)
@@ -263,6 +264,10 @@ func (r *vmResource) Create(ctx context.Context, req resource.CreateRequest, res
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
 		return
+	}
+	if len(res.EmptyDisks) > 0 {
+		resp.Diagnostics.AddWarning("Restored Disks Are Empty",
+			"The backup left these disks out, so the restored VM has them empty, with their recorded size: "+strings.Join(res.EmptyDisks, "; ")+". Restore their data another way.")
 	}
 	if res.Replaced {
 		resp.Diagnostics.AddWarning("Cleaned Up An Interrupted Create",

@@ -166,7 +166,7 @@ func (x *index) review(rc *resourceChange) (Change, []string) {
 	c := Change{Address: rc.Address, Type: rc.Type, Actions: rc.Change.Actions, Host: x.host(rc), Items: []Item{}}
 	ch := &rc.Change
 	c.StateID, _ = str(ch.Before, "id")
-	if rc.Type == "ceso_backup" {
+	if rc.Type == "ceso_backup" || rc.Type == "ceso_restore" {
 		c.VMID, _ = str(ch.After, "vm")
 	}
 	var warns []string
@@ -177,6 +177,8 @@ func (x *index) review(rc *resourceChange) (Change, []string) {
 		x.reviewBackup(rc, &c)
 	case "ceso_snapshot":
 		x.reviewSnapshot(rc, &c)
+	case "ceso_restore":
+		x.reviewRestore(rc, &c)
 	case "ceso_image":
 		x.reviewUpload(rc, &c, "name", "name", policy.ActionImageImport, policy.ActionImageDelete, "the image (a VM or template and its disks)")
 	case "ceso_datastore_file":

@@ -27,6 +27,7 @@ const (
 	PowerCycled    Effect = "power_cycled"
 	ForcedPowerOff Effect = "forced_power_off"
 	Reverted       Effect = "reverted_to_snapshot"
+	RestoredOver   Effect = "restored_over"
 	Destroyed      Effect = "destroyed_or_replaced"
 	FilesDeleted   Effect = "files_deleted"
 	BackupsPruned  Effect = "backups_pruned"
@@ -34,7 +35,7 @@ const (
 
 // Effects lists every effect in page order with its heading.
 func Effects() []Effect {
-	return []Effect{Created, ChangedInPlace, PowerCycled, ForcedPowerOff, Reverted, Destroyed, FilesDeleted, BackupsPruned}
+	return []Effect{Created, ChangedInPlace, PowerCycled, ForcedPowerOff, Reverted, RestoredOver, Destroyed, FilesDeleted, BackupsPruned}
 }
 
 // Title is the effect's heading on the page.
@@ -50,6 +51,8 @@ func (e Effect) Title() string {
 		return "Forced power-off"
 	case Reverted:
 		return "Reverted to a snapshot"
+	case RestoredOver:
+		return "Restored from a backup"
 	case Destroyed:
 		return "Destroyed or replaced"
 	case FilesDeleted:

@@ -191,6 +191,9 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 	if f := h.nfcRule(ctx, m); f != nil {
 		return nil, f
 	}
+	if f := h.diskLockRule(ctx, m); f != nil {
+		return nil, f
+	}
 	for _, hook := range hooks {
 		if f := hook(ctx, m); f != nil {
 			return nil, f

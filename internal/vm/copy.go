@@ -21,6 +21,9 @@ type copyJob struct {
 	prov   string
 	sizeKB int64
 	dst    string
+	// empty: a disk the backup left out; the restore creates it, empty,
+	// with its recorded size, instead of copying it.
+	empty bool
 }
 
 // planCopies decides where and how each template disk goes.
@@ -54,7 +57,9 @@ func (c *creation) planCopies(snap *esxi.Snapshot, layout *sourceLayout) ([]*cop
 				j.ds = ds
 			}
 		}
-		if d.file == "" {
+		if d.file == "" && c.restore != nil && c.restore.Empty[d.dev.Key] {
+			j.empty = true
+		} else if d.file == "" {
 			errs = append(errs, fieldErr("template", "Template disk unreadable", "disk %s of template %s has no file backing ceso can copy (raw device mapping?).", d.label, c.tmpl.Name))
 			continue
 		}
@@ -118,12 +123,20 @@ func (c *creation) copyDisks(ctx context.Context, v *esxi.VM, jobs []*copyJob) (
 			if j.slot.family == ControllerIDE {
 				spec.AdapterType = string(types.VirtualDiskAdapterTypeIde)
 			}
-			task, err := vdm.CopyVirtualDisk(ctx, j.src.file, dc, j.dst, dc, spec, false)
-			c.copied = append(c.copied, j.dst)
-			if _, err := esxi.WaitOrCancel(ctx, "copy disk "+j.src.file+" to "+j.dst, task, err); err != nil {
-				return err
+			if j.empty {
+				task, err := vdm.CreateVirtualDisk(ctx, j.dst, dc, &types.FileBackedVirtualDiskSpec{VirtualDiskSpec: *spec, CapacityKb: j.sizeKB})
+				c.copied = append(c.copied, j.dst)
+				if _, err := esxi.WaitOrCancel(ctx, "create the empty disk "+j.dst+" for "+j.src.label+", which the backup left out", task, err); err != nil {
+					return err
+				}
+			} else {
+				task, err := vdm.CopyVirtualDisk(ctx, j.src.file, dc, j.dst, dc, spec, false)
+				c.copied = append(c.copied, j.dst)
+				if _, err := esxi.WaitOrCancel(ctx, "copy disk "+j.src.file+" to "+j.dst, task, err); err != nil {
+					return err
+				}
 			}
-			if j.sizeKB > j.src.capacityKB {
+			if !j.empty && j.sizeKB > j.src.capacityKB {
 				task, err := vdm.ExtendVirtualDisk(ctx, j.dst, dc, j.sizeKB, types.NewBool(j.prov == ProvisionEagerZeroed))
 				if _, err := esxi.WaitOrCancel(ctx, "grow disk "+j.dst, task, err); err != nil {
 					return err

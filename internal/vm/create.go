@@ -82,6 +82,9 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 		return nil, err
 	}
 	res := &Result{}
+	if restore != nil {
+		res.EmptyDisks = restore.Manifest.SkippedSummary()
+	}
 	for i := range leftovers {
 		v := &leftovers[i].VM
 		// Destroying what an earlier create left is a destructive effect of

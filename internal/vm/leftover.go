@@ -90,7 +90,7 @@ func (l *Leftover) refusal(restore bool) error {
 		e := &NotInStateError{Name: v.Name, Path: v.Path, UUID: v.UUID}
 		d := e.Error()
 		if restore {
-			d += ". A restore makes a new VM and never restores over an existing one"
+			d += ". A restore makes a new VM and never restores over an existing one; to restore over this VM, in place, use ceso_restore"
 		}
 		return &FieldError{Field: "name", Index: -1, Summary: "VM Exists And Is Not In This State", Detail: d, Err: e}
 	case LeftoverBusy:

@@ -213,6 +213,9 @@ type Result struct {
 	KeptDisks []string
 	// DeletedDisks are the datastore paths of disks deleted by an update.
 	DeletedDisks []string
+	// EmptyDisks describes the disks a restore made empty because the
+	// backup had left them out ("Hard disk 2 (scsi:0:1, 8.0 GiB), excluded").
+	EmptyDisks []string
 }
 
 // VMState is everything the resource shows about a VM, read from the
