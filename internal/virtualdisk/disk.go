@@ -22,6 +22,7 @@ import (
 type Disk struct {
 	Path         string // "[datastore] folder/name.vmdk"
 	SizeGiB      int64
+	CapacityKB   int64 // the exact capacity, for a VM that attaches the disk
 	Provisioning string // thin, thick, eager_zeroed
 	AdapterType  string // lsiLogic, busLogic, ide
 }
@@ -107,7 +108,7 @@ func (m *Manager) Read(ctx context.Context, datacenter, diskPath string) (*Disk,
 	if err != nil {
 		return nil, err
 	}
-	d := &Disk{Path: w.path.String(), SizeGiB: desc.Capacity() >> 30}
+	d := &Disk{Path: w.path.String(), SizeGiB: desc.Capacity() >> 30, CapacityKB: desc.Capacity() >> 10}
 	if desc.DDB["thinProvisioned"] == "1" {
 		d.Provisioning = "thin"
 	}

@@ -26,6 +26,9 @@ type UpdatePlan struct {
 	// detaches and keeps.
 	DeletesDisks []string
 	KeepsDisks   []string
+	// DetachesDisks are the paths of the attached disks (outside the VM's
+	// folder) it detaches: their files stay where they are.
+	DetachesDisks []string
 	// Disks and NICs say, for each entry of Spec.Disks and Spec.NICs, which
 	// device of the VM it names, so the plan can show the values the update
 	// keeps.
@@ -65,8 +68,9 @@ type plan struct {
 	changes []string
 	cold    []string
 	upgrade int // UpgradeVM_Task to this version first
-	kept    []diskInfo
-	deleted []diskInfo
+	kept     []diskInfo
+	deleted  []diskInfo
+	detached []diskInfo // attached disks removed from the VM, files kept where they are
 	disks   []PlannedDisk // per Spec.Disks entry
 	nics    []PlannedNIC  // per Spec.NICs entry
 	nextKey int32
@@ -99,6 +103,9 @@ type planner struct {
 	create  bool // the VM is being created (powered off, every change allowed)
 	match   bool // disks without a unit number match existing disks in order
 	backing func(esxi.Network) (types.BaseVirtualDeviceBackingInfo, error)
+	// attach holds the existing disks the spec attaches that the VM does
+	// not have yet, as checkAttach read them.
+	attach map[string]attachTarget
 }
 
 func (pl *planner) poweredOn() bool {

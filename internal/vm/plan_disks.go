@@ -32,7 +32,7 @@ func (pl *planner) planDisks(p *plan) []error {
 		return []error{err}
 	}
 	ctrls, _ := indexControllers(pl.v.devices)
-	vmDS, _ := datastoreDir(pl.v.vm.VMXPath)
+	vmDS, vmDir := datastoreDir(pl.v.vm.VMXPath)
 	var errs []error
 	declared := map[slot]bool{}
 	keep := map[slot]bool{}
@@ -51,7 +51,14 @@ func (pl *planner) planDisks(p *plan) []error {
 		wantKB := d.SizeGiB * 1024 * 1024
 		if have, ok := bySlot[sl]; ok {
 			pending := pl.v.pending[have.dev.Key]
-			p.disks[i] = PlannedDisk{Existing: true, DiskState: diskStateOf(have, d.KeepOnRemove)}
+			if e := attachMismatch(i, d, have, vmDir, pending); e != nil {
+				errs = append(errs, e)
+				continue
+			}
+			p.disks[i] = PlannedDisk{Existing: true, DiskState: diskStateOf(have, d.KeepOnRemove, vmDir)}
+			if d.Attach {
+				continue // its size and provisioning are the disk's own
+			}
 			if d.SizeGiB > p.disks[i].SizeGiB {
 				p.disks[i].SizeGiB = d.SizeGiB
 			}
@@ -88,6 +95,12 @@ func (pl *planner) planDisks(p *plan) []error {
 		// A new disk.
 		if err := pl.checkUnit(ctrls, sl); err != nil {
 			errs = append(errs, listErr("disk", i, "unit_number", "Unit Not Available", "%v", err))
+			continue
+		}
+		if d.Attach {
+			if e := pl.attachDisk(p, ctrls, sl, i, d); e != nil {
+				errs = append(errs, e)
+			}
 			continue
 		}
 		if d.SizeGiB <= 0 {
@@ -136,7 +149,9 @@ func (pl *planner) planDisks(p *plan) []error {
 			continue // a copied template disk the spec does not list: attach it as it is
 		}
 		rm := &types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationRemove, Device: have.dev}
-		if kept[have.slot] {
+		if outsideFolder(vmDir, have.file) {
+			p.detached = append(p.detached, have) // not the VM's: detach, never delete
+		} else if kept[have.slot] {
 			p.kept = append(p.kept, have)
 		} else {
 			rm.FileOperation = types.VirtualDeviceConfigSpecFileOperationDestroy

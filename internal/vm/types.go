@@ -144,6 +144,13 @@ type Disk struct {
 	// removed from the list or the VM is deleted; ceso then moves its files
 	// out of the VM's folder into "<vm folder>-kept" on the same datastore.
 	KeepOnRemove bool
+	// Attach attaches the existing disk at Path ("[datastore]
+	// folder/name.vmdk") instead of making one; its size and provisioning
+	// are the disk's own (SizeGiB, Provisioning and Datastore stay unset).
+	// Its identity is its path. A disk outside the VM's folder is never
+	// deleted: removing its entry or deleting the VM detaches it.
+	Attach bool
+	Path   string
 }
 
 // NIC is one declared network interface.
@@ -201,6 +208,9 @@ type Result struct {
 	KeptDisks []string
 	// DeletedDisks are the datastore paths of disks deleted by an update.
 	DeletedDisks []string
+	// DetachedDisks are the datastore paths of attached disks (outside the
+	// VM's folder) detached by an update or a delete; their files stay.
+	DetachedDisks []string
 }
 
 // VMState is everything the resource shows about a VM, read from the
@@ -276,6 +286,9 @@ type DiskState struct {
 	Datastore    string
 	Path         string // "[datastore] folder/disk.vmdk"
 	KeepOnRemove bool
+	// Attached is set for a disk outside the VM's folder: a disk the VM
+	// uses but does not own, detached (never deleted) on removal.
+	Attached bool
 }
 
 // NICState is one network adapter as read.

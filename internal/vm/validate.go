@@ -63,7 +63,12 @@ func Validate(s *Spec) error {
 		if d.SizeGiB < 0 {
 			add(listErr("disk", i, "size_gb", "Invalid disk size", "size_gb is %d; it must be positive.", d.SizeGiB))
 		}
-		if d.SizeGiB == 0 && s.Template == "" && s.Backup == "" {
+		if d.Attach || d.Path != "" {
+			for _, e := range attachErrs(i, d) {
+				add(e)
+			}
+		}
+		if d.SizeGiB == 0 && s.Template == "" && s.Backup == "" && !d.Attach {
 			add(listErr("disk", i, "size_gb", "Missing disk size", "size_gb must be set for a disk of a VM not created from a template or a backup."))
 		}
 		if d.Provisioning != "" && d.Provisioning != ProvisionThin && d.Provisioning != ProvisionThick && d.Provisioning != ProvisionEagerZeroed {
