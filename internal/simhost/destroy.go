@@ -29,14 +29,11 @@ func (h *Host) destroyRule(ctx *simulator.Context, m *simulator.Method) {
 		return
 	}
 	var folder string
-	var diskFiles []string
 	ctx.WithLock(vm, func() {
 		if vm.Config != nil && vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOff {
 			folder = vm.Config.Files.LogDirectory
-			diskFiles = attachedDiskFiles(vm.Config.Hardware.Device)
 		}
 	})
-	h.deleteDiskFiles(ctx, diskFiles)
 	ds, rel, ok := strings.Cut(strings.TrimPrefix(folder, "["), "] ")
 	rel = strings.Trim(filepath.Clean("/"+rel), "/")
 	if !ok || rel == "" || rel == "." {
@@ -44,42 +41,5 @@ func (h *Host) destroyRule(ctx *simulator.Context, m *simulator.Method) {
 	}
 	if root := h.datastoreDir(ctx, ds); root != "" {
 		_ = os.RemoveAll(filepath.Join(root, rel))
-	}
-}
-
-// Strict rule: Destroy_Task deletes every disk the VM has, wherever it
-// lives.
-//
-// A real host deletes each disk attached to the VM when it destroys it,
-// also one outside the VM's folder (a shared or separately made VMDK):
-// only a disk removed from the VM first survives. The simulator deletes the
-// VM's folder alone, so a disk elsewhere survived a destroy there, and a
-// provider that forgot to detach it would pass. The rule deletes the
-// descriptor and extent of every disk of a powered-off VM.
-func attachedDiskFiles(devices []types.BaseVirtualDevice) []string {
-	var out []string
-	for _, d := range devices {
-		disk, ok := d.(*types.VirtualDisk)
-		if !ok {
-			continue
-		}
-		if b, ok := disk.Backing.(types.BaseVirtualDeviceFileBackingInfo); ok {
-			out = append(out, b.GetVirtualDeviceFileBackingInfo().FileName)
-		}
-	}
-	return out
-}
-
-func (h *Host) deleteDiskFiles(ctx *simulator.Context, files []string) {
-	for _, f := range files {
-		ds, rel, ok := strings.Cut(strings.TrimPrefix(f, "["), "] ")
-		rel = strings.Trim(filepath.Clean("/"+rel), "/")
-		if !ok || !strings.HasSuffix(rel, ".vmdk") {
-			continue
-		}
-		if root := h.datastoreDir(ctx, ds); root != "" {
-			_ = os.Remove(filepath.Join(root, rel))
-			_ = os.Remove(filepath.Join(root, strings.TrimSuffix(rel, ".vmdk")+"-flat.vmdk"))
-		}
 	}
 }

@@ -62,7 +62,11 @@ func TestDestroyDeletesTheFolderFirst(t *testing.T) {
 }
 
 // Destroying a VM deletes a disk it has outside its folder too, as a real
-// host does: only a disk detached first survives.
+// host does: only a disk detached first survives. The simulator needs no
+// rule for it (its Destroy_Task removes every device with the file
+// operation destroy); this test keeps it that way, since ceso's detaching
+// of attached disks before a destroy is only tested if the simulator would
+// delete them otherwise.
 func TestDestroyDeletesAttachedDisks(t *testing.T) {
 	t.Parallel()
 	h, err := simhost.Start(simhost.Options{})
