@@ -79,7 +79,7 @@ func (m *Manager) checkAttach(ctx context.Context, snap *esxi.Snapshot, s *Spec,
 	}
 	var errs []error
 	for i, d := range s.Disks {
-		if !d.Attach || d.Path == "" {
+		if !d.Attach || d.Path == "" || d.Arriving {
 			continue
 		}
 		if self != nil && hasDisk(self, d.Path) {
@@ -132,7 +132,7 @@ func (m *Manager) checkAttach(ctx context.Context, snap *esxi.Snapshot, s *Spec,
 // hasDisk reports whether v has the disk file p.
 func hasDisk(v *esxi.VM, p string) bool {
 	for _, d := range disks(v.Devices) {
-		if sameDSPath(d.file, p) {
+		if SamePath(d.file, p) {
 			return true
 		}
 	}
@@ -154,9 +154,9 @@ func diskUsers(snap *esxi.Snapshot, p string, self *esxi.VM) []string {
 	return out
 }
 
-// sameDSPath compares datastore paths, ignoring the space after the
+// SamePath compares datastore paths, ignoring the space after the
 // bracket and doubled slashes that hosts and users write differently.
-func sameDSPath(a, b string) bool {
+func SamePath(a, b string) bool {
 	var pa, pb object.DatastorePath
 	if !pa.FromString(a) || !pb.FromString(b) {
 		return a == b
@@ -170,7 +170,7 @@ func sameDSPath(a, b string) bool {
 // it, so the entry must say so). A copied template disk is the VM's own.
 func attachMismatch(i int, d Disk, have diskInfo, vmDir string, pending bool) *FieldError {
 	switch {
-	case d.Attach && !sameDSPath(have.file, d.Path):
+	case d.Attach && !SamePath(have.file, d.Path):
 		return listErr("disk", i, "unit_number", "Unit Not Available",
 			"%s bus %d unit %d holds %s; attach %s at a free unit, or remove unit_number.", have.slot.family, have.slot.bus, have.slot.unit, have.file, d.Path)
 	case !d.Attach && !pending && outsideFolder(vmDir, have.file):
@@ -185,6 +185,10 @@ func attachMismatch(i int, d Disk, have diskInfo, vmDir string, pending bool) *F
 // the host opens the file, it makes none.
 func (pl *planner) attachDisk(p *plan, ctrls controllers, sl slot, i int, d Disk) *FieldError {
 	t, ok := pl.attach[d.Path]
+	if !ok && d.Arriving {
+		p.changed(fmt.Sprintf("disk[%d]", i), false) // a plan only: the apply looks it up
+		return nil
+	}
 	if !ok {
 		return listErr("disk", i, "path", "Disk Not Checked", "%s was not looked up before planning; run the plan again.", d.Path)
 	}

@@ -36,7 +36,7 @@ func matchDisks(decl []Disk, have []diskInfo, create bool) ([]slot, error) {
 			continue
 		}
 		for _, h := range have {
-			if sameDSPath(h.file, d.Path) {
+			if SamePath(h.file, d.Path) {
 				out[i], byPath[i], claimed[h.slot] = h.slot, true, true
 				if d.UnitNumber >= 0 && (d.UnitNumber != h.slot.unit || max(d.Bus, 0) != h.slot.bus || orDefault(d.Controller, ControllerSCSI) != h.slot.family) {
 					errs = append(errs, listErr("disk", i, "unit_number", "Attached Disk Is Elsewhere",
@@ -82,7 +82,7 @@ func matchDisks(decl []Disk, have []diskInfo, create bool) ([]slot, error) {
 		}
 		var free []diskInfo
 		for _, h := range have { // sorted by slot
-			if h.slot.family == fam && !claimed[h.slot] {
+			if h.slot.family == fam && !claimed[h.slot] && !h.outside {
 				free = append(free, h)
 			}
 		}

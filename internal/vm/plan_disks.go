@@ -23,6 +23,10 @@ func keptSlots(ec map[string]string) map[slot]bool {
 func (pl *planner) planDisks(p *plan) []error {
 	s, on := pl.s, pl.poweredOn()
 	cur := disks(pl.v.devices)
+	_, vmDir := datastoreDir(pl.v.vm.VMXPath)
+	for i := range cur {
+		cur[i].outside = outsideFolder(vmDir, cur[i].file) && !pl.v.pending[cur[i].dev.Key]
+	}
 	bySlot := map[slot]diskInfo{}
 	for _, d := range cur {
 		bySlot[d.slot] = d
@@ -32,7 +36,7 @@ func (pl *planner) planDisks(p *plan) []error {
 		return []error{err}
 	}
 	ctrls, _ := indexControllers(pl.v.devices)
-	vmDS, vmDir := datastoreDir(pl.v.vm.VMXPath)
+	vmDS, _ := datastoreDir(pl.v.vm.VMXPath)
 	var errs []error
 	declared := map[slot]bool{}
 	keep := map[slot]bool{}

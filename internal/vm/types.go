@@ -151,6 +151,10 @@ type Disk struct {
 	// deleted: removing its entry or deleting the VM detaches it.
 	Attach bool
 	Path   string
+	// Arriving says, at plan time only, that the disk at Path is made by
+	// the same apply before this VM changes (a ceso_virtual_disk): the
+	// plan does not look for it. The apply always does.
+	Arriving bool
 }
 
 // NIC is one declared network interface.
