@@ -150,6 +150,9 @@ func download(ctx context.Context, s *esxi.Session, w *where) (*vmdk.Descriptor,
 	if err != nil {
 		return nil, fmt.Errorf("read %s: not a disk descriptor: %w", w.path.String(), err)
 	}
+	if len(desc.Extent) == 0 { // the parser takes any text; a disk has an extent
+		return nil, fmt.Errorf("read %s: not a disk descriptor: it names no extent", w.path.String())
+	}
 	return desc, nil
 }
 
