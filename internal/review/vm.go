@@ -72,7 +72,7 @@ type disk struct {
 
 type diskChanges struct {
 	deleted, kept, detached []disk
-	ide           []string // IDE slots added or removed
+	ide                     []string // IDE slots added or removed
 }
 
 // diskDiff finds the disks an update removes, by identity: the controller

@@ -22,7 +22,7 @@ import (
 type Disk struct {
 	Path         string // "[datastore] folder/name.vmdk"
 	SizeGiB      int64
-	CapacityKB   int64 // the exact capacity, for a VM that attaches the disk
+	CapacityKB   int64  // the exact capacity, for a VM that attaches the disk
 	Provisioning string // thin, thick, eager_zeroed
 	AdapterType  string // lsiLogic, busLogic, ide
 }
