@@ -64,16 +64,16 @@ type view struct {
 
 // plan is a computed reconfigure.
 type plan struct {
-	spec     types.VirtualMachineConfigSpec
-	changes  []string
-	cold     []string
-	upgrade  int // UpgradeVM_Task to this version first
-	kept     []diskInfo
-	deleted  []diskInfo
-	detached []diskInfo    // attached disks removed from the VM, files kept where they are
-	disks    []PlannedDisk // per Spec.Disks entry
-	nics     []PlannedNIC  // per Spec.NICs entry
-	nextKey  int32
+	spec    types.VirtualMachineConfigSpec
+	changes []string
+	cold    []string
+	upgrade int // UpgradeVM_Task to this version first
+	kept    []diskInfo
+	deleted []diskInfo
+	detach  []diskInfo    // attached disks removed from the VM, files kept where they are
+	disks   []PlannedDisk // per Spec.Disks entry
+	nics    []PlannedNIC  // per Spec.NICs entry
+	nextKey int32
 }
 
 func (p *plan) key() int32 {

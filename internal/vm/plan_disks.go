@@ -154,7 +154,7 @@ func (pl *planner) planDisks(p *plan) []error {
 		}
 		rm := &types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationRemove, Device: have.dev}
 		if outsideFolder(vmDir, have.file) {
-			p.detached = append(p.detached, have) // not the VM's: detach, never delete
+			p.detach = append(p.detach, have) // not the VM's: detach, never delete
 		} else if kept[have.slot] {
 			p.kept = append(p.kept, have)
 		} else {

@@ -64,7 +64,7 @@ func (m *Manager) PlanUpdate(ctx context.Context, uuid string, spec Spec) (*Upda
 	for _, d := range p.kept {
 		up.KeepsDisks = append(up.KeepsDisks, d.file)
 	}
-	for _, d := range p.detached {
+	for _, d := range p.detach {
 		up.DetachesDisks = append(up.DetachesDisks, d.file)
 	}
 	up.NoChange = len(up.Changes) == 0 && up.PowerChange == ""
@@ -153,7 +153,7 @@ func (m *Manager) converge(ctx context.Context, snap *esxi.Snapshot, v *esxi.VM,
 			for _, d := range p.deleted {
 				res.DeletedDisks = append(res.DeletedDisks, d.file)
 			}
-			for _, d := range p.detached {
+			for _, d := range p.detach {
 				res.DetachedDisks = append(res.DetachedDisks, d.file)
 			}
 			_, vmDir := datastoreDir(v.VMXPath)
