@@ -118,3 +118,30 @@ func TestAttachDisk(t *testing.T) {
 		t.Errorf("the VM's own files remain: %v", got)
 	}
 }
+
+// Moving a VM to another datastore (vCenter) leaves its attached disk
+// where it is: without a disk locator a Storage vMotion would move the
+// shared disk into the VM's folder on the target.
+func TestAttachedDiskStaysOnRelocate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{VCenter: true, Datastores: 2})
+	data := e.shareDisk("data")
+	spec := attachSpec("att-move", data)
+	spec.Datastore = "LocalDS_0"
+	st := e.create(spec, vm.Options{})
+	spec.Datastore = "LocalDS_1"
+	res, err := e.m.Update(e.ctx, st.UUID, spec, vm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, d := range res.State.Disks {
+		paths = append(paths, d.Path)
+	}
+	if len(paths) != 2 || !strings.HasPrefix(paths[0], "[LocalDS_1] att-move/") || paths[1] != data || !res.State.Disks[1].Attached {
+		t.Errorf("disks after the move: %v, want the VM's own on LocalDS_1 and %s where it was", paths, data)
+	}
+	if len(e.files("shared/data")) == 0 {
+		t.Error("the attached disk's files left their folder")
+	}
+}
