@@ -180,6 +180,12 @@ resource "ceso_vm" %q {
 					vmWith("attach-2", "  disk {\n    attach = true\n    path   = \"[LocalDS_0] shared/data.vmdk\"\n  }"),
 				ExpectError: acctest.ErrorMatching("Disk In Use", "attach-2"),
 			},
+			{ // a replacement detaches the disk from the old VM and attaches it to the new one
+				Config: base + vmWith("attach-2", "  firmware = \"efi\"\n"+attach),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ceso_vm.attach-2", plancheck.ResourceActionDestroyBeforeCreate)}},
+				ConfigStateChecks: []statecheck.StateCheck{expectAttachedTo(h, "attach-2"), expectOnDatastore(h, true), expectDisk(h, 2)},
+			},
 		},
 	})
 }

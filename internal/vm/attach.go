@@ -90,7 +90,7 @@ func (m *Manager) checkAttach(ctx context.Context, snap *esxi.Snapshot, s *Spec,
 				"%s lies in the VM's own folder %q, which deleting the VM removes with everything in it. Keep attached disks in a folder of their own.", d.Path, vmDir))
 			continue
 		}
-		if users := diskUsers(snap, d.Path, self); len(users) > 0 {
+		if users := diskUsers(snap, d.Path, self, s.Replaces); len(users) > 0 {
 			errs = append(errs, listErr("disk", i, "path", "Disk Attached To Another VM",
 				"%s is attached to VM %s; a disk is attached to one VM at a time. Remove it from that VM first.", d.Path, strings.Join(users, ", ")))
 			continue
@@ -139,12 +139,14 @@ func hasDisk(v *esxi.VM, p string) bool {
 	return false
 }
 
-// diskUsers names the VMs other than self that have the disk file p.
-func diskUsers(snap *esxi.Snapshot, p string, self *esxi.VM) []string {
+// diskUsers names the VMs other than self that have the disk file p; the
+// VM a replacement deletes first (UUID replaces) does not count: it
+// detaches its attached disks before it goes.
+func diskUsers(snap *esxi.Snapshot, p string, self *esxi.VM, replaces string) []string {
 	var out []string
 	for i := range snap.VMs {
 		o := &snap.VMs[i]
-		if self != nil && o.Ref == self.Ref {
+		if (self != nil && o.Ref == self.Ref) || (replaces != "" && o.UUID == replaces) {
 			continue
 		}
 		if hasDisk(o, p) {

@@ -145,3 +145,12 @@ func TestAttachedDiskStaysOnRelocate(t *testing.T) {
 		t.Error("the attached disk's files left their folder")
 	}
 }
+
+func TestAttachTwiceRefused(t *testing.T) {
+	t.Parallel()
+	s := attachSpec("twice", "[ds] shared/a.vmdk", "[ds]  shared//a.vmdk")
+	fes := vm.FieldErrors(vm.Validate(&s))
+	if len(fes) != 1 || fes[0].Path() != "disk[2].path" || fes[0].Summary != "Disk Attached Twice" {
+		t.Errorf("Validate = %v, want one Disk Attached Twice on disk[2].path", fes)
+	}
+}
