@@ -34,7 +34,7 @@ func (onlyBackupsChange) CheckPlan(_ context.Context, req plancheck.CheckPlanReq
 
 var (
 	exampleTerraformBlock = regexp.MustCompile(`(?s)\nterraform \{.*?\n\}\n`)
-	exampleProviderBlock  = regexp.MustCompile(`(?s)\nprovider "ceso" \{.*?\n\}\n`)
+	exampleProviderBlock  = regexp.MustCompile(`(?s)\nprovider "ceso" \{(\}|.*?\n\})\n`) // "{}" or a block
 )
 
 // example reads an example for the simulator: its host's names replaced by

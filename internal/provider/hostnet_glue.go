@@ -27,6 +27,7 @@ func (d *providerData) isLeaving(vmName string) bool {
 const (
 	arrivingVSwitch = "vswitch"
 	arrivingNetwork = "network"
+	arrivingDisk    = "disk" // a ceso_virtual_disk, by its path
 )
 
 // planArriving records that this plan creates the object.

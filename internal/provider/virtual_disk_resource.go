@@ -125,7 +125,7 @@ func (r *virtualDiskResource) ModifyPlan(ctx context.Context, req resource.Modif
 			}
 		}
 		if err == nil && len(staying) > 0 {
-			resp.Diagnostics.AddError("Disk In Use", fmt.Sprintf("Cannot delete %s: VM(s) %s have it attached. Detach it first (remove its disk block with keep_on_remove = true).",
+			resp.Diagnostics.AddError("Disk In Use", fmt.Sprintf("Cannot delete %s: VM(s) %s have it attached. Detach it first: remove its disk block (attach = true) from the VM, or delete the VM in the same apply.",
 				state.Path.ValueString(), strings.Join(staying, ", ")))
 			return
 		}
@@ -144,6 +144,9 @@ func (r *virtualDiskResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if err := api.Plan(ctx, dc, plan.want(), cur); err != nil {
 		addDomainError(&resp.Diagnostics, "Invalid Disk", err)
 		return
+	}
+	if cur == nil {
+		r.data.planArriving(arrivingDisk, plan.Path.ValueString()) // a VM may attach it in this apply
 	}
 	if action, ok := plannedAction(req, resp, policy.ActionDelete, replaced); ok {
 		r.data.warnIfRefused(&resp.Diagnostics, guard.Op{ResourceType: virtualDiskType, Object: plan.Path.ValueString(), Action: action})

@@ -82,6 +82,7 @@ type vmDiskModel struct {
 	UnitNumber   types.Int64  `tfsdk:"unit_number"`
 	Datastore    types.String `tfsdk:"datastore"`
 	KeepOnRemove types.Bool   `tfsdk:"keep_on_remove"`
+	Attach       types.Bool   `tfsdk:"attach"`
 	Path         types.String `tfsdk:"path"`
 	Label        types.String `tfsdk:"label"`
 }

@@ -30,6 +30,13 @@ func (m *vmModel) diskSpecs() []vm.Disk {
 		if known(d.BusNumber) {
 			bus = toInt32(d.BusNumber.ValueInt64())
 		}
+		if d.Attach.ValueBool() {
+			// Size, provisioning and datastore are the attached disk's own:
+			// the plan carries them over from the host, never to be set
+			// (ValidateConfig refuses them in the configuration).
+			out = append(out, vm.Disk{Attach: true, Path: d.Path.ValueString(), Controller: d.Controller.ValueString(), UnitNumber: unit, Bus: bus})
+			continue
+		}
 		out = append(out, vm.Disk{SizeGiB: d.SizeGB.ValueInt64(), Provisioning: d.Provisioning.ValueString(),
 			Controller: d.Controller.ValueString(), UnitNumber: unit, Bus: bus, Datastore: d.Datastore.ValueString(),
 			KeepOnRemove: d.KeepOnRemove.ValueBool()})
@@ -54,7 +61,7 @@ func (m *vmModel) nicSpecs() []vm.NIC {
 func diskModelOf(d vm.DiskState) vmDiskModel {
 	return vmDiskModel{SizeGB: types.Int64Value(d.SizeGiB), Provisioning: types.StringValue(d.Provisioning),
 		Controller: types.StringValue(d.Controller), BusNumber: types.Int64Value(int64(d.Bus)), UnitNumber: types.Int64Value(int64(d.UnitNumber)),
-		Datastore: types.StringValue(d.Datastore), KeepOnRemove: types.BoolValue(d.KeepOnRemove),
+		Datastore: types.StringValue(d.Datastore), KeepOnRemove: types.BoolValue(d.KeepOnRemove), Attach: types.BoolValue(d.Attached),
 		Path: types.StringValue(d.Path), Label: types.StringValue(d.Label)}
 }
 
@@ -68,6 +75,16 @@ func disksFromHost(prior []vmDiskModel, host []vm.DiskState, appendExtra bool) [
 	out := make([]vmDiskModel, 0, len(prior))
 	var open []int // indexes in out still to fill
 	for _, p := range prior {
+		if p.Attach.ValueBool() && known(p.Path) { // an attached disk is its path
+			for j, h := range host {
+				if !used[j] && vm.SamePath(h.Path, p.Path.ValueString()) {
+					used[j] = true
+					out = append(out, diskModelOf(h))
+					break
+				}
+			}
+			continue
+		}
 		fam := p.Controller.ValueString()
 		if !known(p.Controller) {
 			fam = vm.ControllerSCSI
@@ -203,5 +220,16 @@ func (m *vmModel) applyPlanned(up *vm.UpdatePlan) {
 func setUnknown[T attr.Value](dst *T, v T) {
 	if (*dst).IsUnknown() {
 		*dst = v
+	}
+}
+
+// markArrivingDisks marks the attached disks that a ceso_virtual_disk of
+// this plan creates: they are not on the host yet, and the apply makes
+// them before the VM (the VM refers to them).
+func (d *providerData) markArrivingDisks(disks []vm.Disk) {
+	for i := range disks {
+		if disks[i].Attach && d.isArriving(arrivingDisk, disks[i].Path) {
+			disks[i].Arriving = true
+		}
 	}
 }

@@ -24,6 +24,7 @@ func (r *vmResource) planUpdate(ctx context.Context, state, plan *vmModel, resp 
 		return nil
 	}
 	spec := plan.spec(ctx, &resp.Diagnostics)
+	r.data.markArrivingDisks(spec.Disks)
 	up, err := r.data.vms.PlanUpdate(ctx, state.ID.ValueString(), spec)
 	if err != nil {
 		if vm.IsNotFound(err) {
@@ -127,6 +128,9 @@ func reportDisks(ctx context.Context, diags *diag.Diagnostics, res *vm.Result) {
 	if len(res.KeptDisks) > 0 {
 		diags.AddWarning("Disks Detached And Kept",
 			"These disks were removed from the VM with keep_on_remove; their files are now at "+strings.Join(res.KeptDisks, ", ")+". ceso no longer manages them: delete them yourself when they are no longer needed.")
+	}
+	if len(res.DetachedDisks) > 0 {
+		tflog.Info(ctx, "attached disks detached, files kept", map[string]any{"paths": strings.Join(res.DetachedDisks, ", ")})
 	}
 	if len(res.DeletedDisks) > 0 {
 		tflog.Info(ctx, "disk files deleted", map[string]any{"paths": strings.Join(res.DeletedDisks, ", ")})

@@ -203,6 +203,7 @@ func (r *vmResource) planCreate(ctx context.Context, req resource.ModifyPlanRequ
 	// A port group this plan creates is not on the host yet; the apply
 	// checks it.
 	spec.NICs = slices.DeleteFunc(spec.NICs, func(n vm.NIC) bool { return r.data.isArriving(arrivingNetwork, n.Network) })
+	r.data.markArrivingDisks(spec.Disks)
 	err := r.data.vms.PlanCreate(ctx, spec)
 	var taken *vm.NameTakenError
 	switch k := esxi.KindOf(err); {

@@ -41,7 +41,14 @@ func vmDiskBlock() schema.ListNestedBlock {
 			"datastore": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Datastore of the disk (default: the VM's)."},
 			"keep_on_remove": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 				MarkdownDescription: "Detach and keep the disk's files when it is removed or the VM is deleted: they move to `<vm folder>-kept` on the same datastore, and the apply reports the path. Default `false`: a removed disk's files are deleted, and the plan names them."},
-			"path":  schema.StringAttribute{Computed: true, MarkdownDescription: "Datastore path of the disk file."},
+			"attach": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Attach the existing disk at `path` (a `ceso_virtual_disk`, or any VMDK outside the VM's folder) instead of making one. " +
+					"Its size and provisioning are the disk's own, so `size_gb`, `provisioning`, `datastore` and `keep_on_remove` cannot be set with it. " +
+					"An attached disk is named by its path, and is never deleted: removing its block, or deleting the VM, detaches it. " +
+					"The plan refuses a path that does not exist, is not a VMDK, lies in the VM's own folder, or is attached to another VM (naming it). " +
+					"ceso tells attached disks by where they live: every disk outside the VM's folder is one, also after an import, where such a disk's block must say `attach = true` and its `path`."},
+			"path": schema.StringAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "Datastore path of the disk file, `[datastore] folder/name.vmdk`. Set it only with `attach = true`, to name the existing disk to attach; otherwise the host chooses it."},
 			"label": schema.StringAttribute{Computed: true, MarkdownDescription: "Device label, e.g. `Hard disk 1`."},
 		}},
 	}

@@ -2,7 +2,11 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -30,6 +34,7 @@ func (r *vmResource) ValidateConfig(ctx context.Context, req resource.ValidateCo
 	if d := req.Config.Get(ctx, &m); d.HasError() {
 		return // blocks not known yet (a dynamic block over an unknown list): checked at plan
 	}
+	attachConflicts(m.Disks, &resp.Diagnostics)
 	spec := m.spec(ctx, &resp.Diagnostics)
 	err := vm.Validate(&spec)
 	if err == nil {
@@ -83,3 +88,31 @@ type joinedErrors []error
 
 func (j joinedErrors) Error() string   { return j[0].Error() }
 func (j joinedErrors) Unwrap() []error { return j }
+
+// attachConflicts refuses, in the configuration, what a disk block with
+// attach = true takes from the disk itself (size, provisioning, datastore;
+// keep_on_remove, since an attached disk is never deleted), and a path
+// without attach. The plan carries those values over from the host, so
+// only the configuration tells whether the user set them.
+func attachConflicts(disks []vmDiskModel, diags *diag.Diagnostics) {
+	for i, d := range disks {
+		at := path.Root("disk").AtListIndex(i)
+		if !d.Attach.ValueBool() {
+			if !d.Path.IsNull() && !d.Path.IsUnknown() && !d.Attach.IsUnknown() {
+				diags.AddAttributeError(at.AtName("path"), "Path Needs attach",
+					"path names an existing disk to attach; set attach = true with it, or remove path (a new disk's path is chosen by the host).")
+			}
+			continue
+		}
+		for name, v := range map[string]attr.Value{"size_gb": d.SizeGB, "provisioning": d.Provisioning, "datastore": d.Datastore} {
+			if !v.IsNull() {
+				diags.AddAttributeError(at.AtName(name), "Not Settable With attach",
+					fmt.Sprintf("%s is the attached disk's own, read from the disk; remove %s from the block.", name, name))
+			}
+		}
+		if d.KeepOnRemove.ValueBool() {
+			diags.AddAttributeError(at.AtName("keep_on_remove"), "Not Settable With attach",
+				"an attached disk is never deleted (removing its block or the VM detaches it), so keep_on_remove does not apply; remove it.")
+		}
+	}
+}

@@ -36,11 +36,19 @@ func TestVMValidateConfigChecksKnownParts(t *testing.T) {
 	unknownStr := tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
 	diskType := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
 		"size_gb": tftypes.Number, "provisioning": tftypes.String, "controller_type": tftypes.String, "bus_number": tftypes.Number,
-		"unit_number": tftypes.Number, "datastore": tftypes.String, "keep_on_remove": tftypes.Bool, "path": tftypes.String, "label": tftypes.String}}
-	unsizedDisk := tftypes.NewValue(tftypes.List{ElementType: diskType}, []tftypes.Value{tftypes.NewValue(diskType, map[string]tftypes.Value{
-		"size_gb": tftypes.NewValue(tftypes.Number, nil), "provisioning": tftypes.NewValue(tftypes.String, nil), "controller_type": tftypes.NewValue(tftypes.String, nil),
-		"bus_number": tftypes.NewValue(tftypes.Number, nil), "unit_number": tftypes.NewValue(tftypes.Number, nil), "datastore": tftypes.NewValue(tftypes.String, nil),
-		"keep_on_remove": tftypes.NewValue(tftypes.Bool, nil), "path": tftypes.NewValue(tftypes.String, nil), "label": tftypes.NewValue(tftypes.String, nil)})})
+		"unit_number": tftypes.Number, "datastore": tftypes.String, "keep_on_remove": tftypes.Bool, "attach": tftypes.Bool, "path": tftypes.String, "label": tftypes.String}}
+	diskWith := func(set map[string]tftypes.Value) tftypes.Value {
+		vals := map[string]tftypes.Value{}
+		for name, typ := range diskType.AttributeTypes {
+			vals[name] = tftypes.NewValue(typ, nil)
+			if v, ok := set[name]; ok {
+				vals[name] = v
+			}
+		}
+		return tftypes.NewValue(tftypes.List{ElementType: diskType}, []tftypes.Value{tftypes.NewValue(diskType, vals)})
+	}
+	unsizedDisk := diskWith(nil)
+	attachPath := tftypes.NewValue(tftypes.String, "[LocalDS_0] shared/data.vmdk")
 	for _, tc := range []struct {
 		name string
 		vals map[string]tftypes.Value
@@ -55,6 +63,17 @@ func TestVMValidateConfigChecksKnownParts(t *testing.T) {
 			vals: map[string]tftypes.Value{"name": tftypes.NewValue(tftypes.String, "a"), "template": unknownStr, "disk": unsizedDisk}},
 		{name: "a disk without size and no source", want: "disk[0].size_gb",
 			vals: map[string]tftypes.Value{"name": tftypes.NewValue(tftypes.String, "a"), "disk": unsizedDisk}},
+		{name: "an attached disk takes no size", want: "disk[0].size_gb",
+			vals: map[string]tftypes.Value{"name": tftypes.NewValue(tftypes.String, "a"), "disk": diskWith(map[string]tftypes.Value{
+				"attach": tftypes.NewValue(tftypes.Bool, true), "path": attachPath, "size_gb": tftypes.NewValue(tftypes.Number, 2)})}},
+		{name: "an attached disk without size", vals: map[string]tftypes.Value{"name": tftypes.NewValue(tftypes.String, "a"), "disk": diskWith(map[string]tftypes.Value{
+			"attach": tftypes.NewValue(tftypes.Bool, true), "path": attachPath})}},
+		{name: "path without attach", want: "disk[0].path",
+			vals: map[string]tftypes.Value{"name": tftypes.NewValue(tftypes.String, "a"), "template": tftypes.NewValue(tftypes.String, "t"), "disk": diskWith(map[string]tftypes.Value{"path": attachPath})}},
+		{name: "attach without path", want: "disk[0].path",
+			vals: map[string]tftypes.Value{"name": tftypes.NewValue(tftypes.String, "a"), "disk": diskWith(map[string]tftypes.Value{"attach": tftypes.NewValue(tftypes.Bool, true)})}},
+		{name: "an attached disk path from an unknown value",
+			vals: map[string]tftypes.Value{"name": tftypes.NewValue(tftypes.String, "a"), "disk": diskWith(map[string]tftypes.Value{"attach": tftypes.NewValue(tftypes.Bool, true), "path": unknownStr})}},
 		{name: "linked_clone with an unknown template",
 			vals: map[string]tftypes.Value{"name": tftypes.NewValue(tftypes.String, "a"), "template": unknownStr, "linked_clone": tftypes.NewValue(tftypes.Bool, true)}},
 	} {

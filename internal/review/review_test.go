@@ -129,6 +129,11 @@ func TestEffects(t *testing.T) {
 	disk := func(unit float64, path string, keep bool) map[string]any {
 		return map[string]any{"controller_type": "scsi", "unit_number": unit, "path": path, "label": "", "keep_on_remove": keep}
 	}
+	attachedDisk := func(unit float64, path string) map[string]any {
+		d := disk(unit, path, false)
+		d["attach"] = true
+		return d
+	}
 	cases := map[string]struct {
 		change   map[string]any
 		want     []effectLine
@@ -179,6 +184,12 @@ func TestEffects(t *testing.T) {
 		"a removed disk with keep_on_remove is detached, no files deleted": {
 			change: rc("ceso_vm.a", []string{"update"},
 				vm("a", "disk", []any{disk(0, "[ds] a/a.vmdk", false), disk(1, "[ds] a/a_1.vmdk", true)}),
+				vm("a", "disk", []any{disk(0, "[ds] a/a.vmdk", false)})),
+			want: []effectLine{{"ceso_vm.a", ChangedInPlace, policy.Standard}},
+		},
+		"a removed attached disk is detached, no files deleted": {
+			change: rc("ceso_vm.a", []string{"update"},
+				vm("a", "disk", []any{disk(0, "[ds] a/a.vmdk", false), attachedDisk(1, "[ds] shared/data.vmdk")}),
 				vm("a", "disk", []any{disk(0, "[ds] a/a.vmdk", false)})),
 			want: []effectLine{{"ceso_vm.a", ChangedInPlace, policy.Standard}},
 		},

@@ -74,12 +74,12 @@ func coldChanges(before, after map[string]any) []string {
 
 type disk struct {
 	slot, path, label string
-	keep              bool
+	keep, attached    bool
 }
 
 type diskChanges struct {
-	deleted, kept []disk
-	ide           []string // IDE slots added or removed
+	deleted, kept, detached []disk
+	ide                     []string // IDE slots added or removed
 }
 
 // diskDiff finds the disks an update removes, by identity: the controller
@@ -125,9 +125,13 @@ func diskDiff(before, after map[string]any) diskChanges {
 		d.path, _ = m["path"].(string)
 		d.label, _ = m["label"].(string)
 		d.keep, _ = m["keep_on_remove"].(bool)
-		if d.keep {
+		d.attached, _ = m["attach"].(bool)
+		switch {
+		case d.attached: // not the VM's disk: detached, never deleted
+			res.detached = append(res.detached, d)
+		case d.keep:
 			res.kept = append(res.kept, d)
-		} else {
+		default:
 			res.deleted = append(res.deleted, d)
 		}
 		if strings.HasPrefix(s, "ide:") {
@@ -202,6 +206,9 @@ func (x *index) reviewVMUpdate(rc *resourceChange, c *Change) []string {
 	for _, d := range dd.kept {
 		c.Items[0].Detail = joinNonEmpty(c.Items[0].Detail, d.String()+" detached, files kept (keep_on_remove)")
 	}
+	for _, d := range dd.detached {
+		c.Items[0].Detail = joinNonEmpty(c.Items[0].Detail, d.String()+" detached, files kept (an attached disk)")
+	}
 	return warns
 }
 
@@ -220,17 +227,26 @@ func vmSource(after map[string]any) string {
 }
 
 func keptOnDelete(before map[string]any) string {
-	var kept []string
+	var kept, attached []string
 	bl, _ := before["disk"].([]any)
 	for _, v := range bl {
 		m, _ := v.(map[string]any)
-		if k, _ := m["keep_on_remove"].(bool); k {
-			p, _ := m["path"].(string)
+		p, _ := m["path"].(string)
+		if a, _ := m["attach"].(bool); a {
+			attached = append(attached, p)
+		} else if k, _ := m["keep_on_remove"].(bool); k {
 			kept = append(kept, p)
 		}
 	}
-	if len(kept) == 0 {
+	var out []string
+	if len(kept) > 0 {
+		out = append(out, "the files of "+strings.Join(kept, ", ")+", kept by keep_on_remove")
+	}
+	if len(attached) > 0 {
+		out = append(out, "the attached disks "+strings.Join(attached, ", ")+", detached first")
+	}
+	if len(out) == 0 {
 		return ""
 	}
-	return " (except the files of " + strings.Join(kept, ", ") + ", kept by keep_on_remove)"
+	return " (except " + strings.Join(out, "; ") + ")"
 }

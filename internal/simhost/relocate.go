@@ -16,8 +16,9 @@ import (
 // datastores or hosts is vCenter's job): it answers NotSupported; the
 // simulator's ESX model relocates. On vCenter, a Storage vMotion moves the
 // VM's home folder to the new datastore and its disks with it (unless a
-// disk locator keeps one where it is): the .vmx path and the disk backings
-// then name the new datastore. The simulator only changes the VM's
+// disk locator keeps one where it is), also a disk outside the VM's
+// folder, which lands in the VM's folder on the target: the .vmx path and
+// the disk backings then name the new datastore. The simulator only changes the VM's
 // datastore list and leaves the files and paths where they were.
 
 // relocateRule refuses or completes a RelocateVM_Task as a real endpoint
@@ -75,8 +76,20 @@ func (h *Host) relocateRule(ctx *simulator.Context, m *simulator.Method) types.B
 			if !ok || kept[disk.Key] {
 				continue
 			}
-			if b, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo); ok && strings.HasPrefix(b.FileName, oldPrefix) {
+			b, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo)
+			if !ok {
+				continue
+			}
+			if strings.HasPrefix(b.FileName, oldPrefix) {
 				b.FileName = newPrefix + strings.TrimPrefix(b.FileName, oldPrefix)
+				ref := to.Self
+				b.Datastore = &ref
+				continue
+			}
+			// A disk outside the VM's folder with no locator moves too,
+			// into the VM's folder on the target, as on vCenter.
+			if moved, ok := h.moveDiskInto(ctx, b.FileName, filepath.Join(dst, dir)); ok {
+				b.FileName = newPrefix + moved
 				ref := to.Self
 				b.Datastore = &ref
 			}
@@ -97,4 +110,24 @@ func (h *Host) datastoreDir(ctx *simulator.Context, name string) string {
 		}
 	}
 	return ""
+}
+
+// moveDiskInto moves a disk's descriptor and extent ("[ds] path.vmdk")
+// into the local folder dst, returning the descriptor's new file name.
+func (h *Host) moveDiskInto(ctx *simulator.Context, file, dst string) (string, bool) {
+	var p object.DatastorePath
+	if !p.FromString(file) {
+		return "", false
+	}
+	root := h.datastoreDir(ctx, p.Datastore)
+	if root == "" {
+		return "", false
+	}
+	base := filepath.Base(p.Path)
+	if err := os.Rename(filepath.Join(root, p.Path), filepath.Join(dst, base)); err != nil {
+		return "", false
+	}
+	flat := strings.TrimSuffix(p.Path, ".vmdk") + "-flat.vmdk"
+	_ = os.Rename(filepath.Join(root, flat), filepath.Join(dst, filepath.Base(flat)))
+	return base, true
 }

@@ -22,6 +22,7 @@ import (
 type Disk struct {
 	Path         string // "[datastore] folder/name.vmdk"
 	SizeGiB      int64
+	CapacityKB   int64  // the exact capacity, for a VM that attaches the disk
 	Provisioning string // thin, thick, eager_zeroed
 	AdapterType  string // lsiLogic, busLogic, ide
 }
@@ -107,7 +108,7 @@ func (m *Manager) Read(ctx context.Context, datacenter, diskPath string) (*Disk,
 	if err != nil {
 		return nil, err
 	}
-	d := &Disk{Path: w.path.String(), SizeGiB: desc.Capacity() >> 30}
+	d := &Disk{Path: w.path.String(), SizeGiB: desc.Capacity() >> 30, CapacityKB: desc.Capacity() >> 10}
 	if desc.DDB["thinProvisioned"] == "1" {
 		d.Provisioning = "thin"
 	}
@@ -148,6 +149,9 @@ func download(ctx context.Context, s *esxi.Session, w *where) (*vmdk.Descriptor,
 	desc, err := vmdk.ParseDescriptor(io.LimitReader(res.Body, 64<<10))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: not a disk descriptor: %w", w.path.String(), err)
+	}
+	if len(desc.Extent) == 0 { // the parser takes any text; a disk has an extent
+		return nil, fmt.Errorf("read %s: not a disk descriptor: it names no extent", w.path.String())
 	}
 	return desc, nil
 }

@@ -58,6 +58,10 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	if err := precheck(snap, &spec, tmpl, pl.dc.Name, vcenter && restore == nil); err != nil {
 		return nil, err
 	}
+	attach, err := m.checkAttach(ctx, snap, &spec, nil, pl.dc.Name)
+	if err != nil {
+		return nil, err
+	}
 
 	// A VM of that name in that folder is never taken over, and destroyed
 	// only when it is an incomplete one of a create that died.
@@ -109,7 +113,7 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 			return nil, err
 		}
 	}
-	c := &creation{m: m, spec: &spec, tmpl: tmpl, restore: restore, pl: pl, id: id, lease: lease, vcenter: vcenter, dirs: map[string]bool{}}
+	c := &creation{m: m, spec: &spec, tmpl: tmpl, restore: restore, pl: pl, id: id, lease: lease, vcenter: vcenter, dirs: map[string]bool{}, attach: attach}
 	v, err := c.run(ctx, snap)
 	if err != nil {
 		if c.ref.Value != "" {
@@ -190,6 +194,7 @@ type creation struct {
 	lease   string     // the end of the create lease the first task writes
 	hb      *heartbeat // renews the lease while the VM exists
 	vcenter bool
+	attach  map[string]attachTarget // the existing disks the spec attaches
 
 	ref     types.ManagedObjectReference // set once the VM exists
 	vmx     string
@@ -260,7 +265,7 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (*esxi.VM, erro
 	// after it.
 	c.hb.stop()
 	err = c.m.write(ctx, func(ctx context.Context, s *esxi.Session) error {
-		pln := &planner{s: c.spec, v: view{vm: v, devices: devices, pending: pending}, snap: snap, create: true, backing: backingFunc(ctx, s),
+		pln := &planner{s: c.spec, v: view{vm: v, devices: devices, pending: pending}, snap: snap, create: true, backing: backingFunc(ctx, s), attach: c.attach,
 			vcenter: c.vcenter, hostPCI: hostPCILoader(inSession(ctx, s), snap, v.HostRef), keyProvider: c.m.keyProviderCheck(inSession(ctx, s))}
 		p, err := pln.run()
 		if err != nil {

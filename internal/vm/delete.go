@@ -55,12 +55,18 @@ func (m *Manager) destroy(ctx context.Context, s *esxi.Session, snap *esxi.Snaps
 	}
 	vmDS, vmDir := datastoreDir(v.VMXPath)
 	dc := datacenterOf(snap, v)
+	// Attached disks (outside the VM's folder) are not the VM's: a real
+	// host's Destroy_Task would delete them with it, wherever they live,
+	// so they are detached first, whatever the caller keeps.
+	if err := detachAttached(ctx, s, v, vmDir, res); err != nil {
+		return err
+	}
 	kept := map[string]bool{}
 	if res != nil {
 		keep := keptSlots(v.ExtraConfig)
 		var detach []diskInfo
 		for _, d := range disks(v.Devices) {
-			if keep[d.slot] {
+			if keep[d.slot] && !outsideFolder(vmDir, d.file) {
 				detach = append(detach, d)
 			}
 		}

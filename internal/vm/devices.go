@@ -135,6 +135,9 @@ type diskInfo struct {
 	thin       bool
 	eager      bool
 	label      string
+	// outside is set (by the planner) for a disk outside the VM's folder:
+	// an attached disk, which only an attach entry names by its path.
+	outside bool
 }
 
 func (d diskInfo) provisioning() string {

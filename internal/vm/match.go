@@ -29,15 +29,31 @@ func matchDisks(decl []Disk, have []diskInfo, create bool) ([]slot, error) {
 		bySlot[h.slot] = h
 	}
 	claimed := map[slot]bool{}
+	byPath := map[int]bool{} // entries resolved by their attached disk's path
+	var errs []error
 	for i, d := range decl {
-		if d.UnitNumber >= 0 {
+		if !d.Attach {
+			continue
+		}
+		for _, h := range have {
+			if SamePath(h.file, d.Path) {
+				out[i], byPath[i], claimed[h.slot] = h.slot, true, true
+				if d.UnitNumber >= 0 && (d.UnitNumber != h.slot.unit || max(d.Bus, 0) != h.slot.bus || orDefault(d.Controller, ControllerSCSI) != h.slot.family) {
+					errs = append(errs, listErr("disk", i, "unit_number", "Attached Disk Is Elsewhere",
+						"%s is attached at %s bus %d unit %d; an attached disk is named by its path, and moving it to another unit is not done in place. Remove unit_number, or set it to %d (bus_number %d).",
+						d.Path, h.slot.family, h.slot.bus, h.slot.unit, h.slot.unit, h.slot.bus))
+				}
+			}
+		}
+	}
+	for i, d := range decl {
+		if d.UnitNumber >= 0 && !byPath[i] {
 			out[i] = slot{family: orDefault(d.Controller, ControllerSCSI), bus: max(d.Bus, 0), unit: d.UnitNumber}
 			claimed[out[i]] = true
 		}
 	}
-	var errs []error
 	for i, d := range decl {
-		if d.UnitNumber < 0 || d.Bus >= 0 || create {
+		if d.UnitNumber < 0 || d.Bus >= 0 || create || byPath[i] {
 			continue
 		}
 		// A unit number of schema version 0 counted across buses: if the
@@ -54,15 +70,19 @@ func matchDisks(decl []Disk, have []diskInfo, create bool) ([]slot, error) {
 		}
 	}
 	for _, fam := range []string{ControllerSCSI, ControllerSATA, ControllerNVMe, ControllerIDE} {
-		var unnamed []int
+		var unnamed, newAttached []int
 		for i, d := range decl {
-			if d.UnitNumber < 0 && orDefault(d.Controller, ControllerSCSI) == fam {
+			switch {
+			case d.UnitNumber >= 0 || byPath[i] || orDefault(d.Controller, ControllerSCSI) != fam:
+			case d.Attach: // a disk the VM does not have yet: never an existing one
+				newAttached = append(newAttached, i)
+			default:
 				unnamed = append(unnamed, i)
 			}
 		}
 		var free []diskInfo
 		for _, h := range have { // sorted by slot
-			if h.slot.family == fam && !claimed[h.slot] {
+			if h.slot.family == fam && !claimed[h.slot] && !h.outside {
 				free = append(free, h)
 			}
 		}
@@ -76,6 +96,10 @@ func matchDisks(decl []Disk, have []diskInfo, create bool) ([]slot, error) {
 			} else {
 				out[i] = nextFreeUnit(fam, bySlot, claimed)
 			}
+			claimed[out[i]] = true
+		}
+		for _, i := range newAttached {
+			out[i] = nextFreeUnit(fam, bySlot, claimed)
 			claimed[out[i]] = true
 		}
 	}

@@ -19,6 +19,10 @@ func TestMatchDisksByIdentity(t *testing.T) {
 	free := func(int32) Disk { return Disk{UnitNumber: -1, Bus: -1, SizeGiB: 1} }
 	at := func(bus, unit int32) Disk { return Disk{UnitNumber: unit, Bus: bus, SizeGiB: 1} }
 	sl := func(bus, unit int32) slot { return slot{family: ControllerSCSI, bus: bus, unit: unit} }
+	attached := func(p string) Disk { return Disk{Attach: true, Path: p, UnitNumber: -1, Bus: -1} }
+	shared := scsiDisk(0, 1)
+	shared.file, shared.outside = "[ds] shared/a.vmdk", true
+	withShared := []diskInfo{scsiDisk(0, 0), shared}
 	for _, tc := range []struct {
 		name    string
 		decl    []Disk
@@ -38,6 +42,14 @@ func TestMatchDisksByIdentity(t *testing.T) {
 		{name: "wide PVSCSI unit on bus 0", decl: []Disk{at(0, 0), at(0, 20)}, have: []diskInfo{scsiDisk(0, 0), scsiDisk(0, 20)}, want: []slot{sl(0, 0), sl(0, 20)}},
 		{name: "a version 0 unit number is refused", decl: []Disk{at(0, 0), {UnitNumber: 17, Bus: -1}}, have: []diskInfo{scsiDisk(0, 0), scsiDisk(1, 1)}, wantErr: "bus_number = 1 and unit_number = 1"},
 		{name: "create matches in order", decl: []Disk{free(0)}, have: three, create: true, want: []slot{sl(0, 0)}},
+		// An attached disk is its path: the first of two blocks naming it
+		// keeps the disk at unit 1 though it comes first, and a block
+		// without a unit never takes an attached disk.
+		{name: "attached disk by path", decl: []Disk{attached("[ds] shared/a.vmdk"), free(0)}, have: withShared, want: []slot{sl(0, 1), sl(0, 0)}},
+		{name: "attached disk with the path spelt otherwise", decl: []Disk{free(0), attached("[ds]shared//a.vmdk")}, have: withShared, want: []slot{sl(0, 0), sl(0, 1)}},
+		{name: "an attached disk no block names is not ambiguous", decl: []Disk{free(0)}, have: withShared, want: []slot{sl(0, 0)}},
+		{name: "a new attached disk takes the next free unit", decl: []Disk{free(0), attached("[ds] shared/b.vmdk")}, have: withShared[:1], want: []slot{sl(0, 0), sl(0, 1)}},
+		{name: "an attached disk is where it is", decl: []Disk{free(0), {Attach: true, Path: "[ds] shared/a.vmdk", UnitNumber: 3, Bus: -1}}, have: withShared, wantErr: "set it to 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -26,6 +26,9 @@ type UpdatePlan struct {
 	// detaches and keeps.
 	DeletesDisks []string
 	KeepsDisks   []string
+	// DetachesDisks are the paths of the attached disks (outside the VM's
+	// folder) it detaches: their files stay where they are.
+	DetachesDisks []string
 	// Disks and NICs say, for each entry of Spec.Disks and Spec.NICs, which
 	// device of the VM it names, so the plan can show the values the update
 	// keeps.
@@ -67,6 +70,7 @@ type plan struct {
 	upgrade int // UpgradeVM_Task to this version first
 	kept    []diskInfo
 	deleted []diskInfo
+	detach  []diskInfo    // attached disks removed from the VM, files kept where they are
 	disks   []PlannedDisk // per Spec.Disks entry
 	nics    []PlannedNIC  // per Spec.NICs entry
 	nextKey int32
@@ -106,6 +110,9 @@ type planner struct {
 	vcenter     bool
 	hostPCI     func() (*hostPCI, error)
 	keyProvider func() error
+	// attach holds the existing disks the spec attaches that the VM does
+	// not have yet, as checkAttach read them.
+	attach map[string]attachTarget
 }
 
 func (pl *planner) poweredOn() bool {

@@ -50,6 +50,9 @@ func (m *Manager) PlanCreate(ctx context.Context, spec Spec) error {
 	if err := m.planCreatePassthrough(ctx, &spec, tmpl, pl); err != nil {
 		return err
 	}
+	if _, err := m.checkAttach(ctx, snap, &spec, nil, pl.dc.Name); err != nil {
+		return err
+	}
 	// A VM ceso did not make, and a complete one another state holds, are
 	// refused now: no grant makes taking them over right, so the plan says
 	// so instead of promising an apply that fails. The VM a replacement

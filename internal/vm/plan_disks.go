@@ -23,6 +23,10 @@ func keptSlots(ec map[string]string) map[slot]bool {
 func (pl *planner) planDisks(p *plan) []error {
 	s, on := pl.s, pl.poweredOn()
 	cur := disks(pl.v.devices)
+	_, vmDir := datastoreDir(pl.v.vm.VMXPath)
+	for i := range cur {
+		cur[i].outside = outsideFolder(vmDir, cur[i].file) && !pl.v.pending[cur[i].dev.Key]
+	}
 	bySlot := map[slot]diskInfo{}
 	for _, d := range cur {
 		bySlot[d.slot] = d
@@ -51,7 +55,14 @@ func (pl *planner) planDisks(p *plan) []error {
 		wantKB := d.SizeGiB * 1024 * 1024
 		if have, ok := bySlot[sl]; ok {
 			pending := pl.v.pending[have.dev.Key]
-			p.disks[i] = PlannedDisk{Existing: true, DiskState: diskStateOf(have, d.KeepOnRemove)}
+			if e := attachMismatch(i, d, have, vmDir, pending); e != nil {
+				errs = append(errs, e)
+				continue
+			}
+			p.disks[i] = PlannedDisk{Existing: true, DiskState: diskStateOf(have, d.KeepOnRemove, vmDir)}
+			if d.Attach {
+				continue // its size and provisioning are the disk's own
+			}
 			if d.SizeGiB > p.disks[i].SizeGiB {
 				p.disks[i].SizeGiB = d.SizeGiB
 			}
@@ -88,6 +99,12 @@ func (pl *planner) planDisks(p *plan) []error {
 		// A new disk.
 		if err := pl.checkUnit(ctrls, sl); err != nil {
 			errs = append(errs, listErr("disk", i, "unit_number", "Unit Not Available", "%v", err))
+			continue
+		}
+		if d.Attach {
+			if e := pl.attachDisk(p, ctrls, sl, i, d); e != nil {
+				errs = append(errs, e)
+			}
 			continue
 		}
 		if d.SizeGiB <= 0 {
@@ -136,7 +153,9 @@ func (pl *planner) planDisks(p *plan) []error {
 			continue // a copied template disk the spec does not list: attach it as it is
 		}
 		rm := &types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationRemove, Device: have.dev}
-		if kept[have.slot] {
+		if outsideFolder(vmDir, have.file) {
+			p.detach = append(p.detach, have) // not the VM's: detach, never delete
+		} else if kept[have.slot] {
 			p.kept = append(p.kept, have)
 		} else {
 			rm.FileOperation = types.VirtualDeviceConfigSpecFileOperationDestroy

@@ -147,8 +147,9 @@ func stateOf(snap *esxi.Snapshot, v *esxi.VM, keys []string) *VMState {
 		}
 	}
 	kept := keptSlots(v.ExtraConfig)
+	_, vmDir := datastoreDir(v.VMXPath)
 	for _, d := range disks(v.Devices) {
-		st.Disks = append(st.Disks, diskStateOf(d, kept[d.slot]))
+		st.Disks = append(st.Disks, diskStateOf(d, kept[d.slot], vmDir))
 	}
 	for _, c := range nics(v.Devices) {
 		st.NICs = append(st.NICs, nicStateOf(snap, c))
@@ -192,11 +193,11 @@ func usableIP(s string) bool {
 	return ip != nil && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() && !ip.IsUnspecified() && !ip.IsMulticast()
 }
 
-func diskStateOf(d diskInfo, kept bool) DiskState {
+func diskStateOf(d diskInfo, kept bool, vmDir string) DiskState {
 	return DiskState{
 		Label: d.label, Key: d.dev.Key, Controller: d.slot.family, UnitNumber: d.slot.unit, Bus: d.slot.bus, Unit: d.slot.unit,
 		SizeGiB: sizeGiB(d.capacityKB), CapacityKB: d.capacityKB, Provisioning: d.provisioning(), Thin: d.thin,
-		Datastore: d.datastore, Path: d.file, KeepOnRemove: kept,
+		Datastore: d.datastore, Path: d.file, KeepOnRemove: kept, Attached: outsideFolder(vmDir, d.file),
 	}
 }
 

@@ -32,9 +32,12 @@ func relocation(snap *esxi.Snapshot, v *esxi.VM, s *Spec) (*move, error) {
 			mv.spec.Datastore = &ds.Ref
 			mv.changes = append(mv.changes, "datastore")
 			// Disks on other datastores than the VM's own stay where they
-			// are: only the VM's home moves.
+			// are: only the VM's home moves. So do attached disks (outside
+			// the VM's folder): without a locator vCenter would move a
+			// shared disk into the VM's folder on the target.
+			_, vmDir := datastoreDir(v.VMXPath)
 			for _, d := range disks(v.Devices) {
-				if d.datastore != "" && d.datastore != cur {
+				if d.datastore != "" && (d.datastore != cur || outsideFolder(vmDir, d.file)) {
 					if x, err := snap.FindDatastore(d.datastore, v.Datacenter); err == nil {
 						mv.spec.Disk = append(mv.spec.Disk, types.VirtualMachineRelocateSpecDiskLocator{DiskId: d.dev.Key, Datastore: x.Ref})
 					}

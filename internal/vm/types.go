@@ -156,6 +156,17 @@ type Disk struct {
 	// removed from the list or the VM is deleted; ceso then moves its files
 	// out of the VM's folder into "<vm folder>-kept" on the same datastore.
 	KeepOnRemove bool
+	// Attach attaches the existing disk at Path ("[datastore]
+	// folder/name.vmdk") instead of making one; its size and provisioning
+	// are the disk's own (SizeGiB, Provisioning and Datastore stay unset).
+	// Its identity is its path. A disk outside the VM's folder is never
+	// deleted: removing its entry or deleting the VM detaches it.
+	Attach bool
+	Path   string
+	// Arriving says, at plan time only, that the disk at Path is made by
+	// the same apply before this VM changes (a ceso_virtual_disk): the
+	// plan does not look for it. The apply always does.
+	Arriving bool
 }
 
 // NIC is one declared network interface.
@@ -216,6 +227,9 @@ type Result struct {
 	// EmptyDisks describes the disks a restore made empty because the
 	// backup had left them out ("Hard disk 2 (scsi:0:1, 8.0 GiB), excluded").
 	EmptyDisks []string
+	// DetachedDisks are the datastore paths of attached disks (outside the
+	// VM's folder) detached by an update or a delete; their files stay.
+	DetachedDisks []string
 }
 
 // VMState is everything the resource shows about a VM, read from the
@@ -300,6 +314,9 @@ type DiskState struct {
 	Datastore    string
 	Path         string // "[datastore] folder/disk.vmdk"
 	KeepOnRemove bool
+	// Attached is set for a disk outside the VM's folder: a disk the VM
+	// uses but does not own, detached (never deleted) on removal.
+	Attached bool
 }
 
 // NICState is one network adapter as read.

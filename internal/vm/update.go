@@ -26,7 +26,11 @@ func (m *Manager) PlanUpdate(ctx context.Context, uuid string, spec Spec) (*Upda
 	if err != nil {
 		return nil, err
 	}
-	p, err := (&planner{s: &spec, v: view{vm: v, devices: v.Devices}, snap: snap,
+	attach, err := m.checkAttach(ctx, snap, &spec, v, v.Datacenter)
+	if err != nil {
+		return nil, err
+	}
+	p, err := (&planner{s: &spec, v: view{vm: v, devices: v.Devices}, snap: snap, attach: attach,
 		backing: func(n esxi.Network) (types.BaseVirtualDeviceBackingInfo, error) { return plainBacking(n), nil },
 		vcenter: m.vcenter(), hostPCI: hostPCILoader(m.pooled(ctx), snap, v.HostRef), keyProvider: m.keyProviderCheck(m.pooled(ctx))}).run()
 	if err != nil {
@@ -60,6 +64,9 @@ func (m *Manager) PlanUpdate(ctx context.Context, uuid string, spec Spec) (*Upda
 	}
 	for _, d := range p.kept {
 		up.KeepsDisks = append(up.KeepsDisks, d.file)
+	}
+	for _, d := range p.detach {
+		up.DetachesDisks = append(up.DetachesDisks, d.file)
 	}
 	up.NoChange = len(up.Changes) == 0 && up.PowerChange == ""
 	return up, nil
@@ -106,10 +113,14 @@ func (m *Manager) converge(ctx context.Context, snap *esxi.Snapshot, v *esxi.VM,
 	if err != nil {
 		return err
 	}
+	attach, err := m.checkAttach(ctx, snap, s, v, v.Datacenter)
+	if err != nil {
+		return err
+	}
 	var p *plan
 	err = m.client.Pool.WithSession(ctx, func(ctx context.Context, ss *esxi.Session) error {
 		var err error
-		p, err = (&planner{s: s, v: view{vm: v, devices: v.Devices}, snap: snap, backing: backingFunc(ctx, ss),
+		p, err = (&planner{s: s, v: view{vm: v, devices: v.Devices}, snap: snap, attach: attach, backing: backingFunc(ctx, ss),
 			vcenter: m.vcenter(), hostPCI: hostPCILoader(inSession(ctx, ss), snap, v.HostRef), keyProvider: m.keyProviderCheck(inSession(ctx, ss))}).run()
 		return err
 	})
@@ -143,6 +154,9 @@ func (m *Manager) converge(ctx context.Context, snap *esxi.Snapshot, v *esxi.VM,
 			}
 			for _, d := range p.deleted {
 				res.DeletedDisks = append(res.DeletedDisks, d.file)
+			}
+			for _, d := range p.detach {
+				res.DetachedDisks = append(res.DetachedDisks, d.file)
 			}
 			_, vmDir := datastoreDir(v.VMXPath)
 			dc := datacenterOf(snap, v)

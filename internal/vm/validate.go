@@ -59,11 +59,25 @@ func Validate(s *Spec) error {
 		add(fieldErr("scsi_type", "Invalid SCSI controller type", "scsi_type is %q; use one of %s.", s.SCSIType, strings.Join(scsiTypes, ", ")))
 	}
 	seen := map[slot]int{}
+	attached := map[string]int{}
 	for i, d := range s.Disks {
+		if d.Attach && d.Path != "" {
+			for p, j := range attached {
+				if SamePath(p, d.Path) {
+					add(listErr("disk", i, "path", "Disk Attached Twice", "disk %d and disk %d both attach %s; a disk is attached once.", j, i, d.Path))
+				}
+			}
+			attached[d.Path] = i
+		}
 		if d.SizeGiB < 0 {
 			add(listErr("disk", i, "size_gb", "Invalid disk size", "size_gb is %d; it must be positive.", d.SizeGiB))
 		}
-		if d.SizeGiB == 0 && s.Template == "" && s.Backup == "" {
+		if d.Attach || d.Path != "" {
+			for _, e := range attachErrs(i, d) {
+				add(e)
+			}
+		}
+		if d.SizeGiB == 0 && s.Template == "" && s.Backup == "" && !d.Attach {
 			add(listErr("disk", i, "size_gb", "Missing disk size", "size_gb must be set for a disk of a VM not created from a template or a backup."))
 		}
 		if d.Provisioning != "" && d.Provisioning != ProvisionThin && d.Provisioning != ProvisionThick && d.Provisioning != ProvisionEagerZeroed {
