@@ -42,7 +42,7 @@ type watch struct {
 }
 
 // watchedProps are the properties a wait looks at.
-var watchedProps = []string{"name", "runtime.powerState", "guest.ipAddress", "guest.net", "guest.toolsRunningStatus", "guest.toolsStatus"}
+var watchedProps = []string{"name", "runtime.powerState", "guest.ipAddress", "guest.net", "guest.toolsRunningStatus", "guest.toolsStatus", "summary.quickStats.guestHeartbeatStatus"}
 
 // NewWatcher returns a watcher over pool; it logs nothing in until a wait
 // starts.
@@ -60,7 +60,7 @@ func (w *Watcher) Polls() int64 {
 
 // Wait blocks until cond holds for the VM ref, ctx ends, or watching fails.
 // cond sees a VM with only Ref, Name, PowerState, PrimaryIP, IPAddresses,
-// ToolsRunning and ToolsStatus set. It returns the last values seen.
+// ToolsRunning, ToolsStatus and Heartbeat set. It returns the last values seen.
 func (w *Watcher) Wait(ctx context.Context, ref types.ManagedObjectReference, cond func(*VM) bool) (*VM, error) {
 	wt := &watch{wake: make(chan struct{}, 1)}
 	w.mu.Lock()
@@ -244,6 +244,7 @@ func (w *Watcher) apply(sets []types.PropertyFilterUpdate, values map[types.Mana
 func watchedVM(o *mo.VirtualMachine) VM {
 	v := VM{Ref: o.Self, Name: o.Name, PowerState: string(o.Runtime.PowerState)}
 	v.PrimaryIP, v.IPAddresses, v.ToolsRunning, v.ToolsStatus = guestFacts(o.Guest)
+	v.Heartbeat = string(o.Summary.QuickStats.GuestHeartbeatStatus)
 	return v
 }
 
