@@ -62,6 +62,9 @@ type Manifest struct {
 	Quiesced bool `json:"quiesced"`
 	// Verified says whether the copies were re-read and checked.
 	Verified bool `json:"verified"`
+	// Drill is the result of the last restore drill of the backup (verify =
+	// "boot"); nil when none ran. See drill.go.
+	Drill *Drill `json:"drill,omitempty"`
 }
 
 // Options are the settings the backup was made with, kept so an import
