@@ -32,6 +32,7 @@ type Watcher struct {
 	mu      sync.Mutex
 	waits   map[types.ManagedObjectReference]map[*watch]bool
 	state   map[types.ManagedObjectReference]*VM
+	watched map[types.ManagedObjectReference]bool // the loop has a filter on the VM
 	running bool
 	polls   int64
 }
@@ -47,7 +48,7 @@ var watchedProps = []string{"name", "runtime.powerState", "guest.ipAddress", "gu
 // NewWatcher returns a watcher over pool; it logs nothing in until a wait
 // starts.
 func NewWatcher(pool *Pool) *Watcher {
-	return &Watcher{pool: pool, waits: map[types.ManagedObjectReference]map[*watch]bool{}, state: map[types.ManagedObjectReference]*VM{}}
+	return &Watcher{pool: pool, waits: map[types.ManagedObjectReference]map[*watch]bool{}, state: map[types.ManagedObjectReference]*VM{}, watched: map[types.ManagedObjectReference]bool{}}
 }
 
 // Polls is the number of WaitForUpdatesEx calls made (for tests and
@@ -66,7 +67,12 @@ func (w *Watcher) Wait(ctx context.Context, ref types.ManagedObjectReference, co
 	w.mu.Lock()
 	if w.waits[ref] == nil {
 		w.waits[ref] = map[*watch]bool{}
-		delete(w.state, ref) // values from an earlier watch may be stale
+		if !w.watched[ref] {
+			// Values from an earlier watch may be stale. While the loop
+			// still has a filter on the VM they are current, and must stay:
+			// that filter reports only changes, not what is already there.
+			delete(w.state, ref)
+		}
 	}
 	w.waits[ref][wt] = true
 	if !w.running {
@@ -155,6 +161,13 @@ func (w *Watcher) loop(ctx context.Context, s *Session) error {
 	}
 	defer func() { _ = pc.Destroy(context.WithoutCancel(ctx)) }()
 	filters := map[types.ManagedObjectReference]types.ManagedObjectReference{}
+	defer func() {
+		w.mu.Lock()
+		for ref := range filters {
+			delete(w.watched, ref)
+		}
+		w.mu.Unlock()
+	}()
 	values := map[types.ManagedObjectReference]*mo.VirtualMachine{}
 	slice := w.Slice
 	if slice < time.Second {
@@ -186,12 +199,19 @@ func (w *Watcher) loop(ctx context.Context, s *Session) error {
 				return Wrap("watch VM "+ref.Value, err)
 			}
 			filters[ref] = res.Returnval
+			w.mu.Lock()
+			w.watched[ref] = true
+			w.mu.Unlock()
 		}
 		for ref, f := range filters {
 			if !keep[ref] {
 				_, _ = methods.DestroyPropertyFilter(ctx, s.Client, &types.DestroyPropertyFilter{This: f})
 				delete(filters, ref)
 				delete(values, ref)
+				w.mu.Lock()
+				delete(w.watched, ref)
+				delete(w.state, ref)
+				w.mu.Unlock()
 			}
 		}
 		res, err := methods.WaitForUpdatesEx(ctx, s.Client, &types.WaitForUpdatesEx{This: pc.Reference(), Version: version,
