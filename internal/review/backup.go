@@ -27,6 +27,9 @@ func (x *index) reviewBackup(rc *resourceChange, c *Change) {
 	}
 	create := func() {
 		c.add(Created, policy.ActionCreate, "a new backup in "+dest)
+		if v, _ := ch.After["verify"].(string); v == "boot" {
+			c.add(Created, policy.ActionBackupDrill, "a restore drill: the backup restored as a temporary VM with its network unplugged, booted, then deleted with its files")
+		}
 		if keep, _ := ch.After["keep"].(float64); keep > 0 {
 			c.add(BackupsPruned, policy.ActionBackupPrune, fmt.Sprintf("after it succeeds, only the %d newest complete backups of the VM in %s are kept; older ones are deleted", int(keep), dest))
 		}
