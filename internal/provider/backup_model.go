@@ -20,10 +20,13 @@ type backupModel struct {
 	DiskFormat             types.String          `tfsdk:"disk_format"`
 	Keep                   types.Int64           `tfsdk:"keep"`
 	Triggers               types.Map             `tfsdk:"triggers"`
-	Verify                 types.Bool            `tfsdk:"verify"`
+	Verify                 types.String          `tfsdk:"verify"`
 	AllowExistingSnapshots types.Bool            `tfsdk:"allow_existing_snapshots"`
 	RetainOnDestroy        types.Bool            `tfsdk:"retain_on_destroy"`
 	Retention              *backupRetentionModel `tfsdk:"retention"`
+	DrillNetwork           types.String          `tfsdk:"drill_network"`
+	DrillTimeout           types.String          `tfsdk:"drill_timeout"`
+	DrillWaitForIP         types.Bool            `tfsdk:"drill_wait_for_ip"`
 
 	VMName       types.String `tfsdk:"vm_name"`
 	Time         types.String `tfsdk:"time"`
@@ -33,6 +36,7 @@ type backupModel struct {
 	ManifestPath types.String `tfsdk:"manifest_path"`
 	Status       types.String `tfsdk:"status"`
 	Quiesced     types.Bool   `tfsdk:"quiesced"`
+	DrillResult  types.String `tfsdk:"drill_result"`
 
 	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
@@ -41,7 +45,7 @@ type backupModel struct {
 func (m *backupModel) spec(ctx context.Context, diags *diag.Diagnostics) backup.Spec {
 	return backup.Spec{
 		VM: m.VM.ValueString(), Destination: m.Destination.ValueString(), Quiesce: m.Quiesce.ValueBool(),
-		DiskFormat: m.DiskFormat.ValueString(), Keep: int(m.Keep.ValueInt64()), Retention: m.retention(), Verify: m.Verify.ValueBool(),
+		DiskFormat: m.DiskFormat.ValueString(), Keep: int(m.Keep.ValueInt64()), Retention: m.retention(), Verify: m.Verify.ValueString() != backup.VerifyNone,
 		AllowExistingSnapshots: m.AllowExistingSnapshots.ValueBool(), Triggers: stringMap(ctx, m.Triggers, diags),
 	}
 }
@@ -59,6 +63,7 @@ func (m *backupModel) fill(ctx context.Context, man *backup.Manifest, diags *dia
 	m.ManifestPath = types.StringValue(man.ManifestPath())
 	m.Status = types.StringValue(man.Status)
 	m.Quiesced = types.BoolValue(man.Quiesced)
+	m.DrillResult = drillResult(man)
 }
 
 // imported sets every attribute from a manifest, the configuration's ones
@@ -71,7 +76,16 @@ func (m *backupModel) imported(ctx context.Context, man *backup.Manifest, diags 
 	m.DiskFormat = types.StringValue(o.DiskFormat)
 	m.Keep = types.Int64Value(int64(o.Keep))
 	m.Retention = importedRetention(o)
-	m.Verify = types.BoolValue(o.Verify)
+	m.Verify = types.StringValue(backup.VerifyNone)
+	switch {
+	case man.Drill != nil:
+		m.Verify = types.StringValue(backup.VerifyBoot)
+	case o.Verify:
+		m.Verify = types.StringValue(backup.VerifyFiles)
+	}
+	m.DrillNetwork = types.StringNull()
+	m.DrillTimeout = types.StringValue(defaultDrillTimeout)
+	m.DrillWaitForIP = types.BoolValue(false)
 	m.AllowExistingSnapshots = types.BoolValue(o.AllowExistingSnapshots)
 	m.RetainOnDestroy = types.BoolValue(true) // the default: an imported backup is never deleted by accident
 	m.Triggers = types.MapNull(types.StringType)

@@ -1,0 +1,218 @@
+package provider_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/acctest"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/backup/drill"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/metrics"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/metrics/metricstest"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/simhost"
+)
+
+// drillHost starts a simulated host whose guests boot (PlayGuest) and a
+// real Pushgateway, and returns the provider configuration for both.
+func drillHost(t *testing.T, vcenter bool, job string) (*acctest.Host, string, string) {
+	t.Helper()
+	gw := metricstest.StartPushgateway(t)
+	h := acctest.StartHost(t, simhost.Options{VCenter: vcenter})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := h.PlayGuest(ctx, 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	return h, gw, h.ProviderConfig(unrestricted, fmt.Sprintf(`metrics {
+    pushgateway_url = %q
+    job             = %q
+  }`, gw, job))
+}
+
+// noDrillLeft checks through the API and on the datastore that no drill VM
+// and none of its files are left.
+func noDrillLeft(h *acctest.Host) error {
+	for _, n := range h.VMNames(context.Background()) {
+		if strings.Contains(n, drill.Infix) {
+			return fmt.Errorf("the drill VM %s is still on the host", n)
+		}
+	}
+	files, err := h.Files()
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if strings.Contains(f, drill.Infix) {
+			return fmt.Errorf("a drill file is still on the datastore: %s", f)
+		}
+	}
+	return nil
+}
+
+// drillInManifest reads the drill result recorded in the manifest of the
+// only backup of vmName, straight from the datastore's files.
+func drillInManifest(h *acctest.Host, vmName string) (status, result, reason string, err error) {
+	files, err := h.Files()
+	if err != nil {
+		return "", "", "", err
+	}
+	var manifests []string
+	for _, f := range files {
+		if strings.Contains(f, "/backups/"+vmName+"/") && strings.HasSuffix(f, "/manifest.json") {
+			manifests = append(manifests, f)
+		}
+	}
+	if len(manifests) != 1 {
+		return "", "", "", fmt.Errorf("%d backup manifests of %s on the datastore, want 1", len(manifests), vmName)
+	}
+	dir, err := h.Dir()
+	if err != nil {
+		return "", "", "", err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, manifests[0]))
+	if err != nil {
+		return "", "", "", err
+	}
+	var m struct {
+		Status string `json:"status"`
+		Drill  *struct {
+			Result string `json:"result"`
+			Reason string `json:"reason"`
+		} `json:"drill"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return "", "", "", err
+	}
+	if m.Drill == nil {
+		return m.Status, "", "", nil
+	}
+	return m.Status, m.Drill.Result, m.Drill.Reason, nil
+}
+
+// drillGauge is the drill metric of vmName in the Pushgateway.
+func drillGauge(t *testing.T, gw, job, vmName string) float64 {
+	t.Helper()
+	found := metricstest.Find(metricstest.Families(t, gw), metrics.NameBackupDrillSuccess, map[string]string{"job": job, "vm": vmName})
+	if len(found) != 1 || found[0].Gauge == nil {
+		t.Fatalf("Pushgateway has %d %s series for %s; want one gauge", len(found), metrics.NameBackupDrillSuccess, vmName)
+	}
+	return found[0].Gauge.GetValue()
+}
+
+// A backup with verify = "boot" is restored as a temporary VM that boots;
+// the manifest on the datastore and the state say ok, the Pushgateway gets
+// ceso_backup_drill_success 1, and the temporary VM and its files are gone.
+func TestAccBackup_drillPasses(t *testing.T) {
+	for _, vc := range []bool{false, true} {
+		t.Run(map[bool]string{false: "esx", true: "vpx"}[vc], func(t *testing.T) {
+			name := map[bool]string{false: "drill-ok", true: "drill-ok-vc"}[vc]
+			h, gw, provider := drillHost(t, vc, "ceso-drill")
+			cfg := provider + backupVM(name) + fmt.Sprintf(`
+resource "ceso_backup" "b" {
+  vm                = ceso_vm.src.id
+  destination       = %q
+  verify            = "boot"
+  drill_timeout     = "1m"
+  drill_wait_for_ip = true
+}
+`, backupDest)
+			resource.ParallelTest(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProviderFactories,
+				Steps: []resource.TestStep{
+					{
+						Config: cfg,
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue("ceso_backup.b", tfjsonpath.New("drill_result"), knownvalue.StringExact("ok")),
+							statecheck.ExpectKnownValue("ceso_backup.b", tfjsonpath.New("verify"), knownvalue.StringExact("boot")),
+							statecheck.ExpectKnownValue("ceso_backup.b", tfjsonpath.New("status"), knownvalue.StringExact("complete")),
+						},
+						Check: func(*terraform.State) error {
+							if err := noDrillLeft(h); err != nil {
+								return err
+							}
+							status, result, reason, err := drillInManifest(h, name)
+							if err != nil {
+								return err
+							}
+							if status != "complete" || result != "ok" {
+								return fmt.Errorf("manifest: status %q drill %q (%s); want complete, ok", status, result, reason)
+							}
+							return nil
+						},
+					},
+					{
+						Config:           cfg,
+						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+					},
+					{
+						ResourceName: "ceso_backup.b", ImportState: true, ImportStateVerify: true,
+						ImportStateVerifyIgnore: []string{"timeouts", "retain_on_destroy", "drill_timeout", "drill_wait_for_ip"},
+					},
+				},
+			})
+			if v := drillGauge(t, gw, "ceso-drill", name); v != 1 {
+				t.Errorf("%s{vm=%q} = %v in the Pushgateway, want 1", metrics.NameBackupDrillSuccess, name, v)
+			}
+		})
+	}
+}
+
+// A backup whose guest never reports a heartbeat fails its drill: the
+// apply fails with the reason on verify, the manifest on the datastore
+// records the failed drill of a backup that stays complete, the
+// Pushgateway gets ceso_backup_drill_success 0, and nothing of the
+// temporary VM is left.
+func TestAccBackup_drillFailsWithoutHeartbeat(t *testing.T) {
+	const name = "drill-silent"
+	h, gw, provider := drillHost(t, false, "ceso-drill-fail")
+	cfg := provider + fmt.Sprintf(`
+resource "ceso_vm" "src" {
+  name        = %q
+  template    = "ceso-template"
+  power_state = "on"
+  notes       = "a guest that never boots %s"
+}
+
+resource "ceso_backup" "b" {
+  vm            = ceso_vm.src.id
+  destination   = %q
+  verify        = "boot"
+  drill_timeout = "3s"
+}
+`, name, simhost.SilentGuest, backupDest)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      cfg,
+			ExpectError: acctest.ErrorMatching("Restore Drill Failed", "did not boot", "heartbeat"),
+		}},
+		CheckDestroy: func(*terraform.State) error { return noDrillLeft(h) },
+	})
+	if err := noDrillLeft(h); err != nil {
+		t.Error(err)
+	}
+	status, result, reason, err := drillInManifest(h, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != "complete" || result != "failed" || !strings.Contains(reason, "heartbeat") {
+		t.Errorf("manifest: status %q drill %q (%s); want a complete backup with a failed drill on the heartbeat", status, result, reason)
+	}
+	if v := drillGauge(t, gw, "ceso-drill-fail", name); v != 0 {
+		t.Errorf("%s{vm=%q} = %v in the Pushgateway, want 0", metrics.NameBackupDrillSuccess, name, v)
+	}
+}
