@@ -154,8 +154,17 @@ resource "ceso_backup" "b" {
 						},
 					},
 					{
-						Config:           cfg,
+						Config: cfg + fmt.Sprintf(`
+data "ceso_backups" "all" {
+  destination = %q
+  vm_name     = %q
+  depends_on  = [ceso_backup.b]
+}
+`, backupDest, name),
 						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue("data.ceso_backups.all", tfjsonpath.New("backups").AtSliceIndex(0).AtMapKey("drill_result"), knownvalue.StringExact("ok")),
+						},
 					},
 					{
 						ResourceName: "ceso_backup.b", ImportState: true, ImportStateVerify: true,
