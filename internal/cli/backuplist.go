@@ -19,15 +19,15 @@ import (
 
 // backupStatus is one VM's line of backup list.
 type backupStatus struct {
-	VM         string  `json:"vm"`
-	VMUUID     string  `json:"vm_uuid,omitempty"`
-	BackupID   string  `json:"backup_id,omitempty"` // empty: no complete backup
-	Time       string  `json:"time,omitempty"`      // RFC 3339, UTC
-	AgeSeconds int64   `json:"age_seconds,omitempty"`
-	SizeBytes  int64   `json:"size_bytes,omitempty"`
-	Path       string  `json:"path,omitempty"`
-	Complete   int     `json:"complete_backups"`
-	Other      int     `json:"other_folders"` // failed, incomplete, invalid
+	VM         string `json:"vm"`
+	VMUUID     string `json:"vm_uuid,omitempty"`
+	BackupID   string `json:"backup_id,omitempty"` // empty: no complete backup
+	Time       string `json:"time,omitempty"`      // RFC 3339, UTC
+	AgeSeconds int64  `json:"age_seconds,omitempty"`
+	SizeBytes  int64  `json:"size_bytes,omitempty"`
+	Path       string `json:"path,omitempty"`
+	Complete   int    `json:"complete_backups"`
+	Other      int    `json:"other_folders"` // failed, incomplete, invalid
 	// Drill is the result (ok, failed) of the newest restore drill of the
 	// VM's complete backups, null when none was drilled; DrillBackupID is
 	// the backup it drilled (not always the newest backup), DrillTime when

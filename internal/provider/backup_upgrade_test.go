@@ -98,7 +98,8 @@ func backupStateToV0(tmp string) error {
 	if !done {
 		return fmt.Errorf("no ceso_backup in %s", files[0])
 	}
-	st["serial"] = st["serial"].(float64) + 1
+	serial, _ := st["serial"].(float64)
+	st["serial"] = serial + 1
 	out, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err
