@@ -25,8 +25,9 @@ import (
 )
 
 // drillHost starts a simulated host whose guests boot (PlayGuest) and a
-// real Pushgateway, and returns the provider configuration for both.
-func drillHost(t *testing.T, vcenter bool, job string) (*acctest.Host, string, string) {
+// real Pushgateway, and returns the provider configuration for both, with
+// an audit file. (Unrestricted: the test's destroy deletes the source VM.)
+func drillHost(t *testing.T, vcenter bool, job, auditFile string) (*acctest.Host, string, string) {
 	t.Helper()
 	gw := metricstest.StartPushgateway(t)
 	h := acctest.StartHost(t, simhost.Options{VCenter: vcenter})
@@ -35,10 +36,11 @@ func drillHost(t *testing.T, vcenter bool, job string) (*acctest.Host, string, s
 	if err := h.PlayGuest(ctx, 100*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	return h, gw, h.ProviderConfig(unrestricted, fmt.Sprintf(`metrics {
+	return h, gw, h.ProviderConfig(unrestricted, fmt.Sprintf(`audit_file = %q
+  metrics {
     pushgateway_url = %q
     job             = %q
-  }`, gw, job))
+  }`, auditFile, gw, job))
 }
 
 // noDrillLeft checks through the API and on the datastore that no drill VM
@@ -118,7 +120,8 @@ func TestAccBackup_drillPasses(t *testing.T) {
 	for _, vc := range []bool{false, true} {
 		t.Run(map[bool]string{false: "esx", true: "vpx"}[vc], func(t *testing.T) {
 			name := map[bool]string{false: "drill-ok", true: "drill-ok-vc"}[vc]
-			h, gw, provider := drillHost(t, vc, "ceso-drill")
+			auditFile := filepath.Join(t.TempDir(), "audit.jsonl")
+			h, gw, provider := drillHost(t, vc, "ceso-drill", auditFile)
 			cfg := provider + backupVM(name) + fmt.Sprintf(`
 resource "ceso_backup" "b" {
   vm                = ceso_vm.src.id
@@ -175,6 +178,9 @@ data "ceso_backups" "all" {
 			if v := drillGauge(t, gw, "ceso-drill", name); v != 1 {
 				t.Errorf("%s{vm=%q} = %v in the Pushgateway, want 1", metrics.NameBackupDrillSuccess, name, v)
 			}
+			if got := drillOutcomes(t, auditFile); got != "success" {
+				t.Errorf("audited backup_drill outcomes %q, want one success", got)
+			}
 		})
 	}
 }
@@ -186,7 +192,8 @@ data "ceso_backups" "all" {
 // temporary VM is left.
 func TestAccBackup_drillFailsWithoutHeartbeat(t *testing.T) {
 	const name = "drill-silent"
-	h, gw, provider := drillHost(t, false, "ceso-drill-fail")
+	auditFile := filepath.Join(t.TempDir(), "audit.jsonl")
+	h, gw, provider := drillHost(t, false, "ceso-drill-fail", auditFile)
 	cfg := provider + fmt.Sprintf(`
 resource "ceso_vm" "src" {
   name        = %q
@@ -224,4 +231,20 @@ resource "ceso_backup" "b" {
 	if v := drillGauge(t, gw, "ceso-drill-fail", name); v != 0 {
 		t.Errorf("%s{vm=%q} = %v in the Pushgateway, want 0", metrics.NameBackupDrillSuccess, name, v)
 	}
+	if got := drillOutcomes(t, auditFile); got != "failure" {
+		t.Errorf("audited backup_drill outcomes %q, want one failure", got)
+	}
+}
+
+// drillOutcomes lists the outcomes of the backup_drill operations in the
+// audit file, comma-separated.
+func drillOutcomes(t *testing.T, auditFile string) string {
+	t.Helper()
+	var out []string
+	for _, r := range readAudit(t, auditFile) {
+		if r["resource_type"] == "ceso_backup" && r["action"] == "backup_drill" && r["kind"] == "outcome" {
+			out = append(out, fmt.Sprint(r["outcome"]))
+		}
+	}
+	return strings.Join(out, ",")
 }
