@@ -58,7 +58,8 @@ func (m *Manager) WaitForGuest(ctx context.Context, uuid string, timeout time.Du
 
 // RemoveExpired destroys, with their files, the VMs ceso made (its marker)
 // that match and whose create lease ran out with no host task working on
-// them: what a maker that died left. Each is claimed first (takeOver), so
+// them: what a maker that died left. A VM without a lease (a create that
+// finished without KeepLease) is never removed, whatever match says. Each is claimed first (takeOver), so
 // of two processes sweeping at once only one destroys it. It returns the
 // names of the VMs removed.
 func (m *Manager) RemoveExpired(ctx context.Context, match func(*esxi.VM) bool) ([]string, error) {
@@ -72,7 +73,7 @@ func (m *Manager) RemoveExpired(ctx context.Context, match func(*esxi.VM) bool) 
 	var ls []Leftover
 	for i := range snap.VMs {
 		v := snap.VMs[i]
-		if isManaged(&v) && match(&v) {
+		if isManaged(&v) && v.ExtraConfig[KeyLease] != "" && match(&v) {
 			ls = append(ls, Leftover{VM: v, Until: parseLease(v.ExtraConfig[KeyLease])})
 		}
 	}
