@@ -248,3 +248,27 @@ func drillOutcomes(t *testing.T, auditFile string) string {
 	}
 	return strings.Join(out, ",")
 }
+
+// A drill network that does not exist fails the plan, before the backup.
+func TestAccBackup_drillNetworkChecked(t *testing.T) {
+	h := acctest.StartHost(t, simhost.Options{})
+	cfg := h.ProviderConfig(unrestricted) + backupVM("drill-net") + fmt.Sprintf(`
+resource "ceso_backup" "b" {
+  vm            = ceso_vm.src.id
+  destination   = %q
+  verify        = "boot"
+  drill_network = "VM Netwrk"
+}
+`, backupDest)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: h.ProviderConfig(unrestricted) + backupVM("drill-net")},
+			{Config: cfg, ExpectError: acctest.ErrorMatching("Drill Network Not Found", "VM Network")},
+		},
+	})
+	if folders, err := backupFolders(h, "drill-net"); err != nil || len(folders) > 0 {
+		t.Errorf("backup folders after a refused plan: %v (error %v)", folders, err)
+	}
+}

@@ -195,6 +195,13 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			return
 		}
 	}
+	if newBackup && r.data != nil && r.data.drills != nil && plan.Verify.ValueString() == backup.VerifyBoot && known(plan.DrillNetwork) &&
+		!r.data.isArriving(arrivingNetwork, plan.DrillNetwork.ValueString()) {
+		if err := r.data.drills.CheckNetwork(ctx, plan.DrillNetwork.ValueString(), r.data.datacenterScope(types.StringNull())); err != nil {
+			addBackupError(&resp.Diagnostics, "Invalid Drill Network", err)
+			return
+		}
+	}
 	switch {
 	case req.State.Raw.IsNull():
 		r.data.warnIfRefused(&resp.Diagnostics, backupCreateOp(object, &plan))

@@ -225,7 +225,7 @@ func configure(ctx context.Context, cfg providerModel, version string, track *op
 	backups := backup.New(client, version)
 	backups.LeaseTTL = ttl
 	data.backupAPI = backups
-	data.drills = drill.New(backups, vms)
+	data.drills = drill.New(client, backups, vms)
 	data.snapshots = snapshot.New(client)
 	data.hostnet = hostnet.New(client)
 	data.disks = virtualdisk.New(client)

@@ -78,6 +78,7 @@ type Result struct {
 
 // Runner runs drills against one endpoint.
 type Runner struct {
+	client  *esxi.Client
 	Backups *backup.Manager
 	VMs     *vm.Manager
 	now     func() time.Time
@@ -89,9 +90,23 @@ type Runner struct {
 // errAbandon, returned by a test hook, simulates the death of the process.
 var errAbandon = errors.New("drill abandoned (simulated crash)")
 
-// New returns a Runner over the two managers of one endpoint.
-func New(b *backup.Manager, v *vm.Manager) *Runner {
-	return &Runner{Backups: b, VMs: v, now: time.Now}
+// New returns a Runner over the two managers of the endpoint c.
+func New(c *esxi.Client, b *backup.Manager, v *vm.Manager) *Runner {
+	return &Runner{client: c, Backups: b, VMs: v, now: time.Now}
+}
+
+// CheckNetwork checks at plan time that the isolated port group a drill is
+// to use exists, so a typo fails the plan rather than the drill.
+func (r *Runner) CheckNetwork(ctx context.Context, name, datacenter string) error {
+	snap, err := r.client.Inventory.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := snap.FindNetwork(name, datacenter); err != nil {
+		return &backup.FieldError{Field: "drill_network", Summary: "Drill Network Not Found", Err: err,
+			Detail: err.Error() + ". drill_network must name an existing (isolated) port group; leave it unset to add the drill VM's adapters unplugged."}
+	}
+	return nil
 }
 
 // Name is the drill VM's name for a backup: the VM's name (shortened so

@@ -62,7 +62,7 @@ func newEnv(t *testing.T, opts simhost.Options, silent bool) *env {
 	if err := h.PlayGuest(pctx, 50*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, ctx: ctx, host: h, r: New(b, vms), man: res.Manifest}
+	return &env{t: t, ctx: ctx, host: h, r: New(c, b, vms), man: res.Manifest}
 }
 
 // drillVMs lists the VMs on the host whose name marks them as a drill's,
@@ -251,6 +251,18 @@ func TestSweepAfterKill(t *testing.T) {
 	e.noneLeft()
 }
 
+func TestCheckNetwork(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{Templates: 1}, false)
+	if err := e.r.CheckNetwork(e.ctx, "VM Network", ""); err != nil {
+		t.Errorf("VM Network: %v", err)
+	}
+	err := e.r.CheckNetwork(e.ctx, "VM Netwrk", "")
+	if fe, ok := backup.AsFieldError(err); !ok || fe.Field != "drill_network" || !strings.Contains(fe.Detail, "VM Network") {
+		t.Errorf("a typo = %v, want a drill_network error suggesting VM Network", err)
+	}
+}
+
 func TestName(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("x", 100)
@@ -270,4 +282,32 @@ func TestName(t *testing.T) {
 			t.Errorf("%s with %v taken for a drill VM", v.Name, v.ExtraConfig)
 		}
 	}
+}
+
+// With a network named, the drill VM's adapters are plugged into it.
+func TestRunOnANamedNetwork(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{Templates: 1}, false)
+	var during []mo.VirtualMachine
+	e.r.hook = func(step string) error {
+		if step == "powered-on" {
+			during = e.drillVMs()
+		}
+		return nil
+	}
+	res, err := e.r.Run(e.ctx, Spec{Backup: e.man.Dir, Network: "VM Network", Timeout: time.Minute})
+	if err != nil || !res.Drill.OK() {
+		t.Fatalf("drill %+v, error %v", res, err)
+	}
+	if len(during) != 1 {
+		t.Fatalf("%d drill VMs during the drill, want 1", len(during))
+	}
+	for _, d := range during[0].Config.Hardware.Device {
+		if n, ok := d.(types.BaseVirtualEthernetCard); ok {
+			if c := n.GetVirtualEthernetCard().Connectable; c == nil || !c.StartConnected {
+				t.Errorf("the adapter on the named network is not plugged in: %+v", c)
+			}
+		}
+	}
+	e.noneLeft()
 }
