@@ -208,9 +208,15 @@ func (r *Runner) exercise(ctx context.Context, spec Spec, man *backup.Manifest, 
 		uuid = created.State.UUID
 	}
 	if uuid == "" {
-		// Create removed what it made, or left it under a lease that runs
-		// out for the next sweep.
-		res.Drill.CleanedUp = true
+		// Create removed what it made, or, when that failed too, left it
+		// under its lease for the next sweep.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
+		_, lerr := r.VMs.Lookup(lctx, res.Drill.VMName, vm.ReadOptions{})
+		res.Drill.CleanedUp = vm.IsNotFound(lerr)
+		if !res.Drill.CleanedUp {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("the failed restore may have left the drill VM %s; the next drill removes it once its lease ran out", res.Drill.VMName))
+		}
 		return "the restore failed: " + errText(err), nil
 	}
 	stop, herr := r.VMs.HoldLease(ctx, uuid)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
@@ -308,6 +309,30 @@ func TestRunOnANamedNetwork(t *testing.T) {
 				t.Errorf("the adapter on the named network is not plugged in: %+v", c)
 			}
 		}
+	}
+	e.noneLeft()
+}
+
+// A restore that the host refuses fails the drill with the host's reason;
+// nothing was made, so nothing is left, and the manifest says so.
+func TestRunRestoreFails(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{Templates: 1}, false)
+	e.host.AddHook(func(_ *simulator.Context, m *simulator.Method) types.BaseMethodFault {
+		if m.Name == "CreateVM_Task" {
+			return &types.NoDiskSpace{Datastore: "LocalDS_0"}
+		}
+		return nil
+	})
+	res, err := e.r.Run(e.ctx, Spec{Backup: e.man.Dir, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Drill.Result != backup.DrillFailed || !strings.HasPrefix(res.Drill.Reason, "the restore failed") || !res.Drill.CleanedUp {
+		t.Fatalf("drill = %+v, want failed on the restore, cleaned up", res.Drill)
+	}
+	if res.Manifest == nil || res.Manifest.Drill == nil || res.Manifest.Drill.Result != backup.DrillFailed {
+		t.Errorf("manifest drill = %+v, want failed", res.Manifest)
 	}
 	e.noneLeft()
 }
