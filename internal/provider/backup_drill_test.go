@@ -63,54 +63,72 @@ func noDrillLeft(h *acctest.Host) error {
 	return nil
 }
 
-// drillInManifest reads the drill result recorded in the manifest of the
-// only backup of vmName, straight from the datastore's files.
-func drillInManifest(h *acctest.Host, vmName string) (status, result, reason string, err error) {
+// drillRecord is a manifest's status and drill.
+type drillRecord struct{ status, result, reason string }
+
+// drillsInManifests reads the status and drill result of every backup of
+// vmName, straight from the datastore's files.
+func drillsInManifests(h *acctest.Host, vmName string) ([]drillRecord, error) {
 	files, err := h.Files()
 	if err != nil {
-		return "", "", "", err
-	}
-	var manifests []string
-	for _, f := range files {
-		if strings.Contains(f, "/backups/"+vmName+"/") && strings.HasSuffix(f, "/manifest.json") {
-			manifests = append(manifests, f)
-		}
-	}
-	if len(manifests) != 1 {
-		return "", "", "", fmt.Errorf("%d backup manifests of %s on the datastore, want 1", len(manifests), vmName)
+		return nil, err
 	}
 	dir, err := h.Dir()
 	if err != nil {
-		return "", "", "", err
+		return nil, err
 	}
-	b, err := os.ReadFile(filepath.Join(dir, manifests[0]))
+	var out []drillRecord
+	for _, f := range files {
+		if !strings.Contains(f, "/backups/"+vmName+"/") || !strings.HasSuffix(f, "/manifest.json") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			return nil, err
+		}
+		var m struct {
+			Status string `json:"status"`
+			Drill  *struct {
+				Result string `json:"result"`
+				Reason string `json:"reason"`
+			} `json:"drill"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, err
+		}
+		r := drillRecord{status: m.Status}
+		if m.Drill != nil {
+			r.result, r.reason = m.Drill.Result, m.Drill.Reason
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// drillInManifest is the record of the only backup of vmName.
+func drillInManifest(h *acctest.Host, vmName string) (status, result, reason string, err error) {
+	rs, err := drillsInManifests(h, vmName)
 	if err != nil {
 		return "", "", "", err
 	}
-	var m struct {
-		Status string `json:"status"`
-		Drill  *struct {
-			Result string `json:"result"`
-			Reason string `json:"reason"`
-		} `json:"drill"`
+	if len(rs) != 1 {
+		return "", "", "", fmt.Errorf("%d backup manifests of %s on the datastore, want 1", len(rs), vmName)
 	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return "", "", "", err
-	}
-	if m.Drill == nil {
-		return m.Status, "", "", nil
-	}
-	return m.Status, m.Drill.Result, m.Drill.Reason, nil
+	return rs[0].status, rs[0].result, rs[0].reason, nil
 }
 
-// drillGauge is the drill metric of vmName in the Pushgateway.
-func drillGauge(t *testing.T, gw, job, vmName string) float64 {
+// drillGauges are the drill metric's values for vmName in the
+// Pushgateway, one per group (provider run) that drilled it.
+func drillGauges(t *testing.T, gw, job, vmName string) []float64 {
 	t.Helper()
-	found := metricstest.Find(metricstest.Families(t, gw), metrics.NameBackupDrillSuccess, map[string]string{"job": job, "vm": vmName})
-	if len(found) != 1 || found[0].Gauge == nil {
-		t.Fatalf("Pushgateway has %d %s series for %s; want one gauge", len(found), metrics.NameBackupDrillSuccess, vmName)
+	var out []float64
+	for _, s := range metricstest.Find(metricstest.Families(t, gw), metrics.NameBackupDrillSuccess, map[string]string{"job": job, "vm": vmName}) {
+		if s.Gauge == nil {
+			t.Fatalf("%s is not a gauge", metrics.NameBackupDrillSuccess)
+		}
+		out = append(out, s.Gauge.GetValue())
 	}
-	return found[0].Gauge.GetValue()
+	return out
 }
 
 // A backup with verify = "boot" is restored as a temporary VM that boots;
@@ -175,8 +193,8 @@ data "ceso_backups" "all" {
 					},
 				},
 			})
-			if v := drillGauge(t, gw, "ceso-drill", name); v != 1 {
-				t.Errorf("%s{vm=%q} = %v in the Pushgateway, want 1", metrics.NameBackupDrillSuccess, name, v)
+			if v := drillGauges(t, gw, "ceso-drill", name); len(v) != 1 || v[0] != 1 {
+				t.Errorf("%s{vm=%q} = %v in the Pushgateway, want [1]", metrics.NameBackupDrillSuccess, name, v)
 			}
 			if got := drillOutcomes(t, auditFile); got != "success" {
 				t.Errorf("audited backup_drill outcomes %q, want one success", got)
@@ -212,27 +230,43 @@ resource "ceso_backup" "b" {
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:      cfg,
-			ExpectError: acctest.ErrorMatching("Restore Drill Failed", "did not boot", "heartbeat"),
-		}},
+		Steps: []resource.TestStep{
+			{
+				Config:      cfg,
+				ExpectError: acctest.ErrorMatching("Restore Drill Failed", "did not boot", "heartbeat"),
+			},
+			// The complete backup is in the state, tainted: the next apply
+			// replaces it with a new backup, drilled again.
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ceso_backup.b", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ExpectError: acctest.ErrorMatching("Restore Drill Failed"),
+			},
+		},
 		CheckDestroy: func(*terraform.State) error { return noDrillLeft(h) },
 	})
 	if err := noDrillLeft(h); err != nil {
 		t.Error(err)
 	}
-	status, result, reason, err := drillInManifest(h, name)
+	records, err := drillsInManifests(h, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if status != "complete" || result != "failed" || !strings.Contains(reason, "heartbeat") {
-		t.Errorf("manifest: status %q drill %q (%s); want a complete backup with a failed drill on the heartbeat", status, result, reason)
+	if len(records) != 2 {
+		t.Errorf("%d backups of %s, want the 2 the two applies made", len(records), name)
 	}
-	if v := drillGauge(t, gw, "ceso-drill-fail", name); v != 0 {
-		t.Errorf("%s{vm=%q} = %v in the Pushgateway, want 0", metrics.NameBackupDrillSuccess, name, v)
+	for _, r := range records {
+		if r.status != "complete" || r.result != "failed" || !strings.Contains(r.reason, "heartbeat") {
+			t.Errorf("manifest: status %q drill %q (%s); want a complete backup with a failed drill on the heartbeat", r.status, r.result, r.reason)
+		}
 	}
-	if got := drillOutcomes(t, auditFile); got != "failure" {
-		t.Errorf("audited backup_drill outcomes %q, want one failure", got)
+	if v := drillGauges(t, gw, "ceso-drill-fail", name); len(v) != 2 || v[0] != 0 || v[1] != 0 {
+		t.Errorf("%s{vm=%q} = %v in the Pushgateway, want 0 from each of the 2 runs", metrics.NameBackupDrillSuccess, name, v)
+	}
+	if got := drillOutcomes(t, auditFile); got != "failure,failure" {
+		t.Errorf("audited backup_drill outcomes %q, want two failures", got)
 	}
 }
 
