@@ -209,10 +209,12 @@ data "ceso_backups" "all" {
 // Pushgateway gets ceso_backup_drill_success 0, and nothing of the
 // temporary VM is left.
 func TestAccBackup_drillFailsWithoutHeartbeat(t *testing.T) {
-	const name = "drill-silent"
-	auditFile := filepath.Join(t.TempDir(), "audit.jsonl")
-	h, gw, provider := drillHost(t, false, "ceso-drill-fail", auditFile)
-	cfg := provider + fmt.Sprintf(`
+	for _, vc := range []bool{false, true} {
+		t.Run(map[bool]string{false: "esx", true: "vpx"}[vc], func(t *testing.T) {
+			const name = "drill-silent"
+			auditFile := filepath.Join(t.TempDir(), "audit.jsonl")
+			h, gw, provider := drillHost(t, vc, "ceso-drill-fail", auditFile)
+			cfg := provider + fmt.Sprintf(`
 resource "ceso_vm" "src" {
   name        = %q
   template    = "ceso-template"
@@ -227,46 +229,48 @@ resource "ceso_backup" "b" {
   drill_timeout = "3s"
 }
 `, name, simhost.SilentGuest, backupDest)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:      cfg,
-				ExpectError: acctest.ErrorMatching("Restore Drill Failed", "did not boot", "heartbeat"),
-			},
-			// The complete backup is in the state, tainted: the next apply
-			// replaces it with a new backup, drilled again.
-			{
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("ceso_backup.b", plancheck.ResourceActionDestroyBeforeCreate),
-				}},
-				ExpectError: acctest.ErrorMatching("Restore Drill Failed"),
-			},
-		},
-		CheckDestroy: func(*terraform.State) error { return noDrillLeft(h) },
-	})
-	if err := noDrillLeft(h); err != nil {
-		t.Error(err)
-	}
-	records, err := drillsInManifests(h, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(records) != 2 {
-		t.Errorf("%d backups of %s, want the 2 the two applies made", len(records), name)
-	}
-	for _, r := range records {
-		if r.status != "complete" || r.result != "failed" || !strings.Contains(r.reason, "heartbeat") {
-			t.Errorf("manifest: status %q drill %q (%s); want a complete backup with a failed drill on the heartbeat", r.status, r.result, r.reason)
-		}
-	}
-	if v := drillGauges(t, gw, "ceso-drill-fail", name); len(v) != 2 || v[0] != 0 || v[1] != 0 {
-		t.Errorf("%s{vm=%q} = %v in the Pushgateway, want 0 from each of the 2 runs", metrics.NameBackupDrillSuccess, name, v)
-	}
-	if got := drillOutcomes(t, auditFile); got != "failure,failure" {
-		t.Errorf("audited backup_drill outcomes %q, want two failures", got)
+			resource.ParallelTest(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProviderFactories,
+				Steps: []resource.TestStep{
+					{
+						Config:      cfg,
+						ExpectError: acctest.ErrorMatching("Restore Drill Failed", "did not boot", "heartbeat"),
+					},
+					// The complete backup is in the state, tainted: the next apply
+					// replaces it with a new backup, drilled again.
+					{
+						Config: cfg,
+						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction("ceso_backup.b", plancheck.ResourceActionDestroyBeforeCreate),
+						}},
+						ExpectError: acctest.ErrorMatching("Restore Drill Failed"),
+					},
+				},
+				CheckDestroy: func(*terraform.State) error { return noDrillLeft(h) },
+			})
+			if err := noDrillLeft(h); err != nil {
+				t.Error(err)
+			}
+			records, err := drillsInManifests(h, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(records) != 2 {
+				t.Errorf("%d backups of %s, want the 2 the two applies made", len(records), name)
+			}
+			for _, r := range records {
+				if r.status != "complete" || r.result != "failed" || !strings.Contains(r.reason, "heartbeat") {
+					t.Errorf("manifest: status %q drill %q (%s); want a complete backup with a failed drill on the heartbeat", r.status, r.result, r.reason)
+				}
+			}
+			if v := drillGauges(t, gw, "ceso-drill-fail", name); len(v) != 2 || v[0] != 0 || v[1] != 0 {
+				t.Errorf("%s{vm=%q} = %v in the Pushgateway, want 0 from each of the 2 runs", metrics.NameBackupDrillSuccess, name, v)
+			}
+			if got := drillOutcomes(t, auditFile); got != "failure,failure" {
+				t.Errorf("audited backup_drill outcomes %q, want two failures", got)
+			}
+		})
 	}
 }
 
