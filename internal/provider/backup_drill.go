@@ -41,7 +41,7 @@ const defaultDrillTimeout = "5m"
 func drillAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"drill_network": schema.StringAttribute{Optional: true,
-			MarkdownDescription: "With `verify = \"boot\"`: an isolated port group the drill VM's adapters are connected to. Unset (default), the adapters are added unplugged, not connected at power-on and not connectable by the guest, so the drill VM never reaches the network of the VM it restores. Used at the drill; a change later runs no new drill."},
+			MarkdownDescription: "With `verify = \"boot\"`: an isolated port group the drill VM's adapters are connected to. Unset (default), the adapters are added unplugged, not connected at power-on and not connectable by the guest, so the drill VM never reaches the network of the VM it restores. A port group that does not exist fails the plan. Used at the drill; a change later runs no new drill."},
 		"drill_timeout": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultDrillTimeout), Validators: durationValidators(),
 			MarkdownDescription: "With `verify = \"boot\"`: how long the restored guest has to report a VMware Tools heartbeat (and an IP address with `drill_wait_for_ip`), default `5m`. The whole backup, drill included, stays within `timeouts.create`."},
 		"drill_wait_for_ip": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
