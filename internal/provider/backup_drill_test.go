@@ -310,3 +310,49 @@ resource "ceso_backup" "b" {
 		t.Errorf("backup folders after a refused plan: %v (error %v)", folders, err)
 	}
 }
+
+// In standard mode a restore drill runs without a grant: it powers off and
+// deletes only the VM it made. (The VM backed up is not in the
+// configuration, so the test's destroy, which only forgets the retained
+// backup, needs no grant either.)
+func TestAccBackup_drillInStandardMode(t *testing.T) {
+	auditFile := filepath.Join(t.TempDir(), "audit.jsonl")
+	h := acctest.StartHost(t, simhost.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := h.PlayGuest(ctx, 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	src := h.VM(ctx, simhost.TemplateName)
+	cfg := h.ProviderConfig(`mode = "standard"`, fmt.Sprintf("audit_file = %q", auditFile)) + fmt.Sprintf(`
+resource "ceso_backup" "b" {
+  vm            = %q
+  destination   = %q
+  verify        = "boot"
+  drill_timeout = "1m"
+}
+`, src.Config.InstanceUuid, backupDest)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("ceso_backup.b", tfjsonpath.New("drill_result"), knownvalue.StringExact("ok")),
+			},
+			Check: func(*terraform.State) error { return noDrillLeft(h) },
+		}},
+	})
+	if got := drillOutcomes(t, auditFile); got != "success" {
+		t.Errorf("audited backup_drill outcomes %q, want one success", got)
+	}
+	modes := map[string]int{}
+	for _, r := range readAudit(t, auditFile) {
+		if r["action"] == "backup_drill" && r["mode"] != nil {
+			modes[fmt.Sprint(r["mode"])]++
+		}
+	}
+	if len(modes) != 1 || modes["standard"] == 0 {
+		t.Errorf("audited modes of the drill's records %v, want standard only", modes)
+	}
+}
