@@ -69,7 +69,7 @@ check_alerts() {
 }
 
 run_tests() {
-  make --no-print-directory tools pushgateway cloud-init || return 1
+  make --no-print-directory tools pushgateway promtool cloud-init || return 1
   # shellcheck disable=SC2086
   TF_ACC=1 TF_ACC_TERRAFORM_PATH="${bin}/tofu" TF_ACC_PROVIDER_HOST=registry.opentofu.org \
     go test ${GOTEST_FLAGS} -coverprofile="${logs}/coverage.out" ./...

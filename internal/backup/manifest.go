@@ -67,6 +67,9 @@ type Manifest struct {
 	// skip_independent_disks): no copy of them is in the folder, and a
 	// restore makes them again, empty. Absent in older manifests.
 	Skipped []SkippedDisk `json:"skipped_disks,omitempty"`
+	// Drill is the result of the last restore drill of the backup (verify =
+	// "boot"); nil when none ran. See drill.go.
+	Drill *Drill `json:"drill,omitempty"`
 }
 
 // Options are the settings the backup was made with, kept so an import

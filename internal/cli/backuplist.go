@@ -19,16 +19,23 @@ import (
 
 // backupStatus is one VM's line of backup list.
 type backupStatus struct {
-	VM         string  `json:"vm"`
-	VMUUID     string  `json:"vm_uuid,omitempty"`
-	BackupID   string  `json:"backup_id,omitempty"` // empty: no complete backup
-	Time       string  `json:"time,omitempty"`      // RFC 3339, UTC
-	AgeSeconds int64   `json:"age_seconds,omitempty"`
-	SizeBytes  int64   `json:"size_bytes,omitempty"`
-	Path       string  `json:"path,omitempty"`
-	Complete   int     `json:"complete_backups"`
-	Other      int     `json:"other_folders"` // failed, incomplete, invalid
-	Drill      *string `json:"drill"`         // restore drills are not built yet: always null
+	VM         string `json:"vm"`
+	VMUUID     string `json:"vm_uuid,omitempty"`
+	BackupID   string `json:"backup_id,omitempty"` // empty: no complete backup
+	Time       string `json:"time,omitempty"`      // RFC 3339, UTC
+	AgeSeconds int64  `json:"age_seconds,omitempty"`
+	SizeBytes  int64  `json:"size_bytes,omitempty"`
+	Path       string `json:"path,omitempty"`
+	Complete   int    `json:"complete_backups"`
+	Other      int    `json:"other_folders"` // failed, incomplete, invalid
+	// Drill is the result (ok, failed) of the newest restore drill of the
+	// VM's complete backups, null when none was drilled; DrillBackupID is
+	// the backup it drilled (not always the newest backup), DrillTime when
+	// it finished, DrillReason why it failed.
+	Drill         *string `json:"drill"`
+	DrillBackupID string  `json:"drill_backup_id,omitempty"`
+	DrillTime     string  `json:"drill_time,omitempty"`
+	DrillReason   string  `json:"drill_reason,omitempty"`
 	// SkippedDisks counts the disks the last complete backup left out
 	// (exclude_disks, skip_independent_disks); they come back empty.
 	SkippedDisks int `json:"skipped_disks,omitempty"`
@@ -138,6 +145,11 @@ func summarise(entries []backup.Entry, now time.Time) []backupStatus {
 			continue
 		}
 		s.Complete++
+		if d := e.Manifest.Drill; d != nil && s.Drill == nil {
+			result := d.Result
+			s.Drill, s.DrillBackupID, s.DrillReason = &result, e.ID, d.Reason
+			s.DrillTime = d.Finished.UTC().Format(time.RFC3339)
+		}
 		if s.BackupID == "" {
 			s.BackupID, s.Path, s.SizeBytes = e.ID, e.Dir, e.Manifest.SizeBytes
 			s.SkippedDisks = len(e.Manifest.Skipped)
@@ -166,10 +178,22 @@ func printBackupTable(w io.Writer, rows []backupStatus) {
 			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t0\t%d\t-\n", s.VM, s.Other)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t-\n", s.VM, s.BackupID, s.Time, humanAge(time.Duration(s.AgeSeconds)*time.Second),
-			humanBytes(s.SizeBytes), s.Complete, s.Other)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", s.VM, s.BackupID, s.Time, humanAge(time.Duration(s.AgeSeconds)*time.Second),
+			humanBytes(s.SizeBytes), s.Complete, s.Other, drillColumn(s))
 	}
 	_ = tw.Flush()
+}
+
+// drillColumn is the DRILL column: the newest drill's result, with the
+// backup it drilled when that is not the newest backup.
+func drillColumn(s backupStatus) string {
+	switch {
+	case s.Drill == nil:
+		return "-"
+	case s.DrillBackupID != s.BackupID:
+		return *s.Drill + " (" + s.DrillBackupID + ")"
+	}
+	return *s.Drill
 }
 
 // humanAge is a duration to the minute, days first: "2d 3h", "5h 10m", "4m".

@@ -19,8 +19,9 @@ import (
 )
 
 // listHost is a simulated host whose "[LocalDS_0] backups" holds two
-// backups of web01, one of db01 (made after web01's), and the folder of an
-// interrupted backup of gone01, which has no complete backup.
+// backups of web01 (the older one drilled ok), one of db01 (made after
+// web01's, its drill failed), and the folder of an interrupted backup of
+// gone01, which has no complete backup.
 func listHost(t *testing.T) (h *simhost.Host, web, db *backup.Manifest) {
 	t.Helper()
 	h, err := simhost.Start(simhost.Options{})
@@ -41,17 +42,25 @@ func listHost(t *testing.T) (h *simhost.Host, web, db *backup.Manifest) {
 			t.Fatal(err)
 		}
 		var last *backup.Manifest
-		for range n {
+		for i := range n {
 			b, err := bk.Backup(ctx, backup.Spec{VM: res.State.UUID, Destination: "[LocalDS_0] backups"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			last = b.Manifest
+			if name == "web01" && i == 0 {
+				if _, err := bk.RecordDrill(ctx, last.Dir, backup.Drill{Result: backup.DrillOK, Finished: last.Finished}); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 		return last
 	}
 	web = backUp("web01", 2)
 	db = backUp("db01", 1)
+	if _, err := bk.RecordDrill(ctx, db.Dir, backup.Drill{Result: backup.DrillFailed, Reason: "the guest did not boot", Finished: db.Finished}); err != nil {
+		t.Fatal(err)
+	}
 	files, err := h.Files()
 	if err != nil {
 		t.Fatal(err)
@@ -94,9 +103,9 @@ func TestBackupList(t *testing.T) {
 	norm = regexp.MustCompile(`[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z`).ReplaceAllString(norm, "TIME")
 	norm = regexp.MustCompile(` +`).ReplaceAllString(norm, " ")
 	want := "VM LAST COMPLETE BACKUP TIME (UTC) AGE SIZE BACKUPS OTHER DRILL\n" +
-		"db01 ID TIME 1d 1h " + humanBytes(db.SizeBytes) + " 1 0 -\n" +
+		"db01 ID TIME 1d 1h " + humanBytes(db.SizeBytes) + " 1 0 failed\n" +
 		"gone01 - - - - 0 1 -\n" +
-		"web01 ID TIME 1d 2h " + humanBytes(web.SizeBytes) + " 2 0 -\n"
+		"web01 ID TIME 1d 2h " + humanBytes(web.SizeBytes) + " 2 0 ok (ID)\n"
 	t.Logf("table:\n%s", out)
 	if norm != want {
 		t.Errorf("table (normalised):\n%s\nwant:\n%s\nraw:\n%s", norm, want, out)
@@ -118,14 +127,20 @@ func TestBackupList(t *testing.T) {
 	}
 	w := rows[2]
 	if w.VM != "web01" || w.BackupID != web.ID || w.VMUUID != web.VM.UUID || w.SizeBytes != web.SizeBytes || w.SizeBytes <= 0 ||
-		w.AgeSeconds != 26*3600 || w.Complete != 2 || w.Drill != nil || w.Path != web.Dir {
+		w.AgeSeconds != 26*3600 || w.Complete != 2 || w.Path != web.Dir {
 		t.Errorf("web01 row %+v; want backup %s of %s, 26 h old", w, web.ID, web.VM.UUID)
 	}
 	if g := rows[1]; g.VM != "gone01" || g.BackupID != "" || g.Other != 1 {
 		t.Errorf("gone01 row %+v; want no complete backup and one other folder", g)
 	}
+	if w.Drill == nil || *w.Drill != backup.DrillOK || w.DrillBackupID == "" || w.DrillBackupID == web.ID {
+		t.Errorf("web01 drill %v of backup %q; want ok, of the older backup", w.Drill, w.DrillBackupID)
+	}
+	if d := rows[0]; d.Drill == nil || *d.Drill != backup.DrillFailed || d.DrillBackupID != db.ID || d.DrillReason != "the guest did not boot" || d.DrillTime == "" {
+		t.Errorf("db01 row %+v; want its backup's failed drill with the reason", d)
+	}
 	if !strings.Contains(out, `"drill": null`) {
-		t.Errorf("JSON does not say the drill result is unknown:\n%s", out)
+		t.Errorf("JSON does not say gone01 has no drill result:\n%s", out)
 	}
 }
 

@@ -52,7 +52,8 @@ Approver commands:
         Check the hash chain of an audit file; exit 1 at the first broken record.
   backup list [--json] DATASTORE-PATH
         Read-only: each VM's last complete backup under DATASTORE-PATH
-        ("[backup01] ceso"), its age and size, from the manifests. Connects
+        ("[backup01] ceso"), its age and size, and the newest restore drill's
+        result (verify = "boot"), from the manifests. Connects
         with the provider's environment: CESO_HOST, CESO_USERNAME,
         CESO_PASSWORD, CESO_TLS_THUMBPRINT or CESO_INSECURE.
   install [--dir DIR] [--force]

@@ -40,7 +40,10 @@ type VM struct {
 	PrimaryIP        string
 	ToolsRunning     string // guestToolsRunning, guestToolsNotRunning
 	ToolsStatus      string // toolsOk, toolsNotInstalled, ...
-	HasSnapshots     bool
+	// Heartbeat is the guest's VMware Tools heartbeat (green, yellow, red,
+	// gray when Tools never reported); only waits (Watcher) read it.
+	Heartbeat    string
+	HasSnapshots bool
 	// Snapshots is the VM's snapshot tree as the host reports it (nil
 	// without snapshots); the snapshot package flattens it.
 	Snapshots    *types.VirtualMachineSnapshotInfo

@@ -32,6 +32,7 @@ type Watcher struct {
 	mu      sync.Mutex
 	waits   map[types.ManagedObjectReference]map[*watch]bool
 	state   map[types.ManagedObjectReference]*VM
+	watched map[types.ManagedObjectReference]bool // the loop has a filter on the VM
 	running bool
 	polls   int64
 }
@@ -42,12 +43,12 @@ type watch struct {
 }
 
 // watchedProps are the properties a wait looks at.
-var watchedProps = []string{"name", "runtime.powerState", "guest.ipAddress", "guest.net", "guest.toolsRunningStatus", "guest.toolsStatus"}
+var watchedProps = []string{"name", "runtime.powerState", "guest.ipAddress", "guest.net", "guest.toolsRunningStatus", "guest.toolsStatus", "summary.quickStats.guestHeartbeatStatus"}
 
 // NewWatcher returns a watcher over pool; it logs nothing in until a wait
 // starts.
 func NewWatcher(pool *Pool) *Watcher {
-	return &Watcher{pool: pool, waits: map[types.ManagedObjectReference]map[*watch]bool{}, state: map[types.ManagedObjectReference]*VM{}}
+	return &Watcher{pool: pool, waits: map[types.ManagedObjectReference]map[*watch]bool{}, state: map[types.ManagedObjectReference]*VM{}, watched: map[types.ManagedObjectReference]bool{}}
 }
 
 // Polls is the number of WaitForUpdatesEx calls made (for tests and
@@ -60,13 +61,18 @@ func (w *Watcher) Polls() int64 {
 
 // Wait blocks until cond holds for the VM ref, ctx ends, or watching fails.
 // cond sees a VM with only Ref, Name, PowerState, PrimaryIP, IPAddresses,
-// ToolsRunning and ToolsStatus set. It returns the last values seen.
+// ToolsRunning, ToolsStatus and Heartbeat set. It returns the last values seen.
 func (w *Watcher) Wait(ctx context.Context, ref types.ManagedObjectReference, cond func(*VM) bool) (*VM, error) {
 	wt := &watch{wake: make(chan struct{}, 1)}
 	w.mu.Lock()
 	if w.waits[ref] == nil {
 		w.waits[ref] = map[*watch]bool{}
-		delete(w.state, ref) // values from an earlier watch may be stale
+		if !w.watched[ref] {
+			// Values from an earlier watch may be stale. While the loop
+			// still has a filter on the VM they are current, and must stay:
+			// that filter reports only changes, not what is already there.
+			delete(w.state, ref)
+		}
 	}
 	w.waits[ref][wt] = true
 	if !w.running {
@@ -155,6 +161,13 @@ func (w *Watcher) loop(ctx context.Context, s *Session) error {
 	}
 	defer func() { _ = pc.Destroy(context.WithoutCancel(ctx)) }()
 	filters := map[types.ManagedObjectReference]types.ManagedObjectReference{}
+	defer func() {
+		w.mu.Lock()
+		for ref := range filters {
+			delete(w.watched, ref)
+		}
+		w.mu.Unlock()
+	}()
 	values := map[types.ManagedObjectReference]*mo.VirtualMachine{}
 	slice := w.Slice
 	if slice < time.Second {
@@ -186,12 +199,19 @@ func (w *Watcher) loop(ctx context.Context, s *Session) error {
 				return Wrap("watch VM "+ref.Value, err)
 			}
 			filters[ref] = res.Returnval
+			w.mu.Lock()
+			w.watched[ref] = true
+			w.mu.Unlock()
 		}
 		for ref, f := range filters {
 			if !keep[ref] {
 				_, _ = methods.DestroyPropertyFilter(ctx, s.Client, &types.DestroyPropertyFilter{This: f})
 				delete(filters, ref)
 				delete(values, ref)
+				w.mu.Lock()
+				delete(w.watched, ref)
+				delete(w.state, ref)
+				w.mu.Unlock()
 			}
 		}
 		res, err := methods.WaitForUpdatesEx(ctx, s.Client, &types.WaitForUpdatesEx{This: pc.Reference(), Version: version,
@@ -244,6 +264,7 @@ func (w *Watcher) apply(sets []types.PropertyFilterUpdate, values map[types.Mana
 func watchedVM(o *mo.VirtualMachine) VM {
 	v := VM{Ref: o.Self, Name: o.Name, PowerState: string(o.Runtime.PowerState)}
 	v.PrimaryIP, v.IPAddresses, v.ToolsRunning, v.ToolsStatus = guestFacts(o.Guest)
+	v.Heartbeat = string(o.Summary.QuickStats.GuestHeartbeatStatus)
 	return v
 }
 

@@ -59,3 +59,42 @@ func TestWatcherSurvivesSessionEnd(t *testing.T) {
 		t.Fatalf("the wait across a session end: %v", err)
 	}
 }
+
+// A wait that starts as soon as another on the same VM ended sees what the
+// first one saw: one change that met both conditions (Tools and an address
+// reported at once) must end both waits, although the watcher's filter on
+// the VM outlived the first wait and reports only changes.
+func TestWatcherBackToBackWaits(t *testing.T) {
+	t.Parallel()
+	h := startHost(t, simhost.Options{})
+	a := newAdmin(t, h)
+	ctx := context.Background()
+	c, err := esxi.Connect(ctx, configFor(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	vm, err := find.NewFinder(a.c.Client, true).VirtualMachine(ctx, "/ha-datacenter/vm/"+simhost.TemplateName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for c.Watcher.Polls() < 1 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		task, err := vm.Reconfigure(ctx, types.VirtualMachineConfigSpec{ExtraConfig: []types.BaseOptionValue{
+			&types.OptionValue{Key: "SET.guest.toolsRunningStatus", Value: "guestToolsRunning"},
+			&types.OptionValue{Key: "SET.guest.ipAddress", Value: "10.9.8.7"}}})
+		if err == nil {
+			_ = task.Wait(ctx)
+		}
+	}()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := c.Watcher.Wait(wctx, vm.Reference(), func(v *esxi.VM) bool { return v.ToolsRunning == "guestToolsRunning" }); err != nil {
+		t.Fatalf("first wait: %v", err)
+	}
+	if _, err := c.Watcher.Wait(wctx, vm.Reference(), func(v *esxi.VM) bool { return v.PrimaryIP == "10.9.8.7" }); err != nil {
+		t.Fatalf("the second wait did not see the address the first change reported: %v", err)
+	}
+}

@@ -140,6 +140,8 @@ func TestDoDecisions(t *testing.T) {
 		{name: "restricted refuses update", mode: "restricted", action: policy.ActionUpdate, object: "web-1", wantMsg: "restricted mode refuses every change"},
 		{name: "restricted with grant", mode: "restricted", grantMode: policy.Standard, grantScope: "web-*", action: policy.ActionCreate, object: "web-1", wantRun: true},
 		{name: "standard creates", mode: "standard", action: policy.ActionCreate, object: "web-1", wantRun: true},
+		{name: "standard runs a restore drill", mode: "standard", action: policy.ActionBackupDrill, object: "web-1", wantRun: true},
+		{name: "restricted refuses a restore drill", mode: "restricted", action: policy.ActionBackupDrill, object: "web-1", wantMsg: "restricted mode refuses every change"},
 		{name: "standard refuses delete", mode: "standard", action: policy.ActionDelete, object: "web-1",
 			wantMsg: "delete is destructive and standard mode needs an elevation"},
 		{name: "standard refuses forced power-off", mode: "standard", action: policy.ActionPowerOffForced, object: "web-1", wantMsg: "needs an elevation"},

@@ -27,6 +27,11 @@ const (
 	// NameBackupLastSuccess is when the newest successful backup of a VM
 	// finished, in Unix seconds, labelled by the VM's name.
 	NameBackupLastSuccess = "ceso_backup_last_success_timestamp_seconds"
+	// NameBackupDrillSuccess is 1 when the last restore drill of a VM's
+	// backup in this run passed, 0 when it failed; NameBackupDrillTime is
+	// when that drill finished (Unix seconds). Both are labelled by the VM.
+	NameBackupDrillSuccess = "ceso_backup_drill_success"
+	NameBackupDrillTime    = "ceso_backup_drill_timestamp_seconds"
 )
 
 // Names lists every metric ceso exports.
@@ -34,6 +39,7 @@ func Names() []string {
 	return []string{
 		NameOperationDuration, NameOperations, NamePolicyDecisions, NameElevations, NameBackupBytes,
 		NameBackupDuration, NamePoolSessions, NamePoolEvents, NameSOAPCalls, NameBackupLastSuccess,
+		NameBackupDrillSuccess, NameBackupDrillTime,
 	}
 }
 
@@ -68,6 +74,8 @@ type Metrics struct {
 	poolEvents     *prometheus.CounterVec
 	soapCalls      *prometheus.CounterVec
 	lastBackup     *prometheus.GaugeVec
+	drillSuccess   *prometheus.GaugeVec
+	drillTime      *prometheus.GaugeVec
 	pusher         *pusher
 }
 
@@ -123,9 +131,17 @@ func newCollectors() *Metrics {
 			Name: NameBackupLastSuccess,
 			Help: "When the last successful backup of a VM made by this run finished (Unix seconds), by VM name.",
 		}, []string{"vm"}),
+		drillSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameBackupDrillSuccess,
+			Help: "Whether the last restore drill of a VM's backup in this run passed (1) or failed (0), by VM name.",
+		}, []string{"vm"}),
+		drillTime: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameBackupDrillTime,
+			Help: "When the last restore drill of a VM's backup in this run finished (Unix seconds), by VM name.",
+		}, []string{"vm"}),
 	}
 	m.reg.MustRegister(m.opDuration, m.ops, m.decisions, m.elevations, m.backupBytes,
-		m.backupDuration, m.poolSessions, m.poolEvents, m.soapCalls, m.lastBackup)
+		m.backupDuration, m.poolSessions, m.poolEvents, m.soapCalls, m.lastBackup, m.drillSuccess, m.drillTime)
 	return m
 }
 
@@ -184,6 +200,20 @@ func (m *Metrics) BackupSucceeded(vm string, finished time.Time) {
 		return
 	}
 	m.lastBackup.WithLabelValues(vm).Set(float64(finished.UnixNano()) / 1e9)
+}
+
+// BackupDrill records the result of a restore drill of a backup of the VM
+// named vm, finished at finished.
+func (m *Metrics) BackupDrill(vm string, ok bool, finished time.Time) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if ok {
+		v = 1
+	}
+	m.drillSuccess.WithLabelValues(vm).Set(v)
+	m.drillTime.WithLabelValues(vm).Set(float64(finished.UnixNano()) / 1e9)
 }
 
 // PoolSessions sets the session pool gauges.

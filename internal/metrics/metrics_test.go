@@ -27,6 +27,8 @@ func exercise(m *metrics.Metrics) {
 	m.Elevation(metrics.ElevationUsed)
 	m.Backup(4096, time.Minute)
 	m.BackupSucceeded("web-01", time.Unix(1764460800, 500e6))
+	m.BackupDrill("web-01", true, time.Unix(1764460900, 0))
+	m.BackupDrill("db-01", false, time.Unix(1764460950, 0))
 	m.PoolSessions(2, 3)
 	m.PoolEvent(metrics.PoolCreated)
 	m.SOAPCall("RetrievePropertiesEx")
@@ -174,11 +176,15 @@ func TestPushRoundTrip(t *testing.T) {
 		"pool created":       value(metrics.NamePoolEvents, map[string]string{"event": "created"}),
 		"soap calls":         value(metrics.NameSOAPCalls, map[string]string{"method": "RetrievePropertiesEx"}),
 		"last backup web-01": value(metrics.NameBackupLastSuccess, map[string]string{"vm": "web-01"}),
+		"drill web-01":       value(metrics.NameBackupDrillSuccess, map[string]string{"vm": "web-01"}),
+		"drill db-01":        value(metrics.NameBackupDrillSuccess, map[string]string{"vm": "db-01"}),
+		"drill time db-01":   value(metrics.NameBackupDrillTime, map[string]string{"vm": "db-01"}),
 	}
 	want := map[string]float64{
 		"ops create success": 2, "ops delete refused": 1, "duration count": 2, "decisions refused": 1,
 		"elevations used": 1, "backup bytes": 4096, "backup duration": 1, "pool idle": 3, "pool created": 1,
 		"soap calls": 2, "last backup web-01": 1764460800.5,
+		"drill web-01": 1, "drill db-01": 0, "drill time db-01": 1764460950,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("pushed values (-want +got):\n%s", diff)

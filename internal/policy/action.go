@@ -53,6 +53,14 @@ const (
 	ActionImageDelete Action = "image_delete"
 	ActionFileUpload  Action = "file_upload"
 	ActionFileDelete  Action = "file_delete"
+	// ActionBackupDrill is a restore drill (ceso_backup verify = "boot"):
+	// the backup restored as a temporary VM with its network unplugged (or
+	// on an isolated port group), powered on, and deleted with its files
+	// afterwards, or by the next drill when the process died. Standard, not
+	// destructive: it deletes and powers off only the VM it made itself,
+	// which carries ceso's marker, the drill's name and its lease; nothing
+	// that existed before is touched, and the backup is only read.
+	ActionBackupDrill Action = "backup_drill"
 )
 
 var actionRequires = map[Action]Mode{
@@ -76,6 +84,7 @@ var actionRequires = map[Action]Mode{
 	ActionSnapshotCreate: Standard,
 	ActionSnapshotRevert: Unrestricted,
 	ActionSnapshotDelete: Unrestricted,
+	ActionBackupDrill:    Standard,
 }
 
 // TerraformAction is the Terraform plan action an action belongs to, the

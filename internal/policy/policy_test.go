@@ -60,6 +60,11 @@ func TestActionDestructive(t *testing.T) {
 	}
 	// A power cycle the configuration allowed is standard: the guest shuts
 	// down cleanly and nothing is lost (see ActionPowerCycle).
+	// A restore drill deletes only the temporary VM it made (see
+	// ActionBackupDrill).
+	if ActionBackupDrill.RequiredMode() != Standard || ActionBackupDrill.TerraformAction() != "create" {
+		t.Errorf("backup_drill requires %s for a Terraform %s, want standard for a create", ActionBackupDrill.RequiredMode(), ActionBackupDrill.TerraformAction())
+	}
 	if ActionPowerCycle.RequiredMode() != Standard {
 		t.Errorf("power_cycle requires %s, want standard", ActionPowerCycle.RequiredMode())
 	}

@@ -21,12 +21,15 @@ type backupModel struct {
 	DiskFormat             types.String          `tfsdk:"disk_format"`
 	Keep                   types.Int64           `tfsdk:"keep"`
 	Triggers               types.Map             `tfsdk:"triggers"`
-	Verify                 types.Bool            `tfsdk:"verify"`
+	Verify                 types.String          `tfsdk:"verify"`
 	AllowExistingSnapshots types.Bool            `tfsdk:"allow_existing_snapshots"`
 	RetainOnDestroy        types.Bool            `tfsdk:"retain_on_destroy"`
 	ExcludeDisks           types.Set             `tfsdk:"exclude_disks"`
 	SkipIndependentDisks   types.Bool            `tfsdk:"skip_independent_disks"`
 	Retention              *backupRetentionModel `tfsdk:"retention"`
+	DrillNetwork           types.String          `tfsdk:"drill_network"`
+	DrillTimeout           types.String          `tfsdk:"drill_timeout"`
+	DrillWaitForIP         types.Bool            `tfsdk:"drill_wait_for_ip"`
 
 	VMName       types.String `tfsdk:"vm_name"`
 	Time         types.String `tfsdk:"time"`
@@ -37,6 +40,7 @@ type backupModel struct {
 	Status       types.String `tfsdk:"status"`
 	Quiesced     types.Bool   `tfsdk:"quiesced"`
 	SkippedDisks types.List   `tfsdk:"skipped_disks"`
+	DrillResult  types.String `tfsdk:"drill_result"`
 
 	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
@@ -45,7 +49,7 @@ type backupModel struct {
 func (m *backupModel) spec(ctx context.Context, diags *diag.Diagnostics) backup.Spec {
 	return backup.Spec{
 		VM: m.VM.ValueString(), Destination: m.Destination.ValueString(), Quiesce: m.Quiesce.ValueBool(),
-		DiskFormat: m.DiskFormat.ValueString(), Keep: int(m.Keep.ValueInt64()), Retention: m.retention(), Verify: m.Verify.ValueBool(),
+		DiskFormat: m.DiskFormat.ValueString(), Keep: int(m.Keep.ValueInt64()), Retention: m.retention(), Verify: m.Verify.ValueString() != backup.VerifyNone,
 		AllowExistingSnapshots: m.AllowExistingSnapshots.ValueBool(), Triggers: stringMap(ctx, m.Triggers, diags),
 		ExcludeDisks: m.excludeDisks(ctx, diags), SkipIndependentDisks: m.SkipIndependentDisks.ValueBool(),
 	}
@@ -82,6 +86,7 @@ func (m *backupModel) fill(ctx context.Context, man *backup.Manifest, diags *dia
 	list, d := types.ListValueFrom(ctx, types.StringType, skipped)
 	diags.Append(d...)
 	m.SkippedDisks = list
+	m.DrillResult = drillResult(man)
 }
 
 // imported sets every attribute from a manifest, the configuration's ones
@@ -94,7 +99,16 @@ func (m *backupModel) imported(ctx context.Context, man *backup.Manifest, diags 
 	m.DiskFormat = types.StringValue(o.DiskFormat)
 	m.Keep = types.Int64Value(int64(o.Keep))
 	m.Retention = importedRetention(o)
-	m.Verify = types.BoolValue(o.Verify)
+	m.Verify = types.StringValue(backup.VerifyNone)
+	switch {
+	case man.Drill != nil:
+		m.Verify = types.StringValue(backup.VerifyBoot)
+	case o.Verify:
+		m.Verify = types.StringValue(backup.VerifyFiles)
+	}
+	m.DrillNetwork = types.StringNull()
+	m.DrillTimeout = types.StringValue(defaultDrillTimeout)
+	m.DrillWaitForIP = types.BoolValue(false)
 	m.AllowExistingSnapshots = types.BoolValue(o.AllowExistingSnapshots)
 	m.RetainOnDestroy = types.BoolValue(true) // the default: an imported backup is never deleted by accident
 	m.SkipIndependentDisks = types.BoolValue(o.SkipIndependentDisks)

@@ -35,7 +35,7 @@ func TestBackupModifyPlanSeesReplacement(t *testing.T) {
 		files, _ := types.ListValueFrom(ctx, types.StringType, []string{"[ds] b/web/1/web.vmdk"})
 		return &backupModel{ID: types.StringValue("1"), VM: types.StringValue("uuid-1"), Destination: types.StringValue("[ds] b"),
 			Quiesce: types.BoolValue(false), DiskFormat: types.StringValue("thin"), Keep: types.Int64Value(0), Triggers: trig,
-			Verify: types.BoolValue(true), AllowExistingSnapshots: types.BoolValue(false), RetainOnDestroy: types.BoolValue(retain),
+			Verify: types.StringValue("true"), AllowExistingSnapshots: types.BoolValue(false), RetainOnDestroy: types.BoolValue(retain),
 			VMName: types.StringValue("web"), Time: types.StringValue("t"), SizeBytes: types.Int64Value(1), Files: files,
 			Path: types.StringValue("[ds] b/web/1"), ManifestPath: types.StringValue("[ds] b/web/1/manifest.json"),
 			Status: types.StringValue("complete"), Quiesced: types.BoolValue(false),

@@ -87,6 +87,8 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 	replaceS := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	replaceB := []planmodifier.Bool{boolplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
+		// Version 1: verify became a string ("boot" runs a restore drill).
+		Version: 1,
 		MarkdownDescription: "One hot backup of a VM: a snapshot without memory, copies of the base disks and of the `.vmx` and `.nvram` " +
 			"in `<destination>/<vm name>/<id>/`, a `manifest.json` written last, the snapshot removed. The manifest is the catalog: " +
 			"the `ceso_backups` data source lists backups from any machine, and `ceso_vm` restores one with `backup`. " +
@@ -110,8 +112,7 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"triggers": schema.MapAttribute{Optional: true, ElementType: types.StringType,
 				PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
 				MarkdownDescription: "Arbitrary values; a change makes a new backup (like `terraform_data`'s `triggers_replace`), e.g. `{ day = formatdate(\"YYYY-MM-DD\", plantimestamp()) }` for one backup a day."},
-			"verify": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true), PlanModifiers: replaceB,
-				MarkdownDescription: "Re-read the copies from the datastore before the backup counts as complete: every file present, each disk descriptor parsed and its capacity compared with the source disk's, the configuration files' sizes compared with the source's, SHA-256 checksums of every small file recorded in the manifest. Default `true`."},
+			"verify": verifyAttribute(),
 			"allow_existing_snapshots": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false), PlanModifiers: replaceB,
 				MarkdownDescription: "Back up a VM that has snapshots of its own: its disks are copied as they are now, the snapshot chain consolidated into the copy; the snapshots themselves are not kept. Without it such a VM is refused."},
 			"exclude_disks": schema.SetAttribute{Optional: true, ElementType: types.StringType,
@@ -144,6 +145,9 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"timeouts":  backupTimeouts(ctx),
 			"retention": retentionBlock(),
 		},
+	}
+	for k, a := range drillAttributes() {
+		resp.Schema.Attributes[k] = a
 	}
 }
 
@@ -210,6 +214,13 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			return
 		}
 	}
+	if newBackup && r.data != nil && r.data.drills != nil && plan.Verify.ValueString() == backup.VerifyBoot && known(plan.DrillNetwork) &&
+		!r.data.isArriving(arrivingNetwork, plan.DrillNetwork.ValueString()) {
+		if err := r.data.drills.CheckNetwork(ctx, plan.DrillNetwork.ValueString(), r.data.datacenterScope(types.StringNull())); err != nil {
+			addBackupError(&resp.Diagnostics, "Invalid Drill Network", err)
+			return
+		}
+	}
 	switch {
 	case req.State.Raw.IsNull():
 		r.data.warnIfRefused(&resp.Diagnostics, backupCreateOp(object, &plan))
@@ -234,6 +245,9 @@ func backupCreateOp(object string, plan *backupModel) guard.Op {
 	op := guard.Op{ResourceType: backupType, Object: object, ID: plan.VM.ValueString(), Action: policy.ActionCreate}
 	if plan.retention().Active() {
 		op.Effects = []policy.Action{policy.ActionBackupPrune}
+	}
+	if plan.Verify.ValueString() == backup.VerifyBoot {
+		op.Effects = append(op.Effects, policy.ActionBackupDrill)
 	}
 	return op
 }
@@ -294,6 +308,13 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 	plan.fill(ctx, res.Manifest, &resp.Diagnostics)
+	if plan.Verify.ValueString() == backup.VerifyBoot {
+		// The backup is complete whatever the drill says: it goes into the
+		// state even when the drill fails (Terraform then taints it).
+		if drilled := r.drill(ctx, &plan, res.Manifest, &resp.Diagnostics); drilled != nil {
+			plan.fill(ctx, drilled, &resp.Diagnostics)
+		}
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

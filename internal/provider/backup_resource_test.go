@@ -158,7 +158,7 @@ data "ceso_backups" "web" {
 					statecheck.ExpectKnownValue("ceso_backup.nightly", tfjsonpath.New("status"), knownvalue.StringExact("complete")),
 					statecheck.ExpectKnownValue("ceso_backup.nightly", tfjsonpath.New("vm_name"), knownvalue.StringExact("web-01")),
 					statecheck.ExpectKnownValue("ceso_backup.nightly", tfjsonpath.New("disk_format"), knownvalue.StringExact("thin")),
-					statecheck.ExpectKnownValue("ceso_backup.nightly", tfjsonpath.New("verify"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue("ceso_backup.nightly", tfjsonpath.New("verify"), knownvalue.StringExact("true")),
 					statecheck.ExpectKnownValue("ceso_backup.nightly", tfjsonpath.New("files"), knownvalue.ListSizeExact(4)),
 					statecheck.ExpectKnownValue("ceso_backup.nightly", tfjsonpath.New("manifest_path"),
 						knownvalue.StringRegexp(regexp.MustCompile(`^\[LocalDS_0\] backups/web-01/[0-9T]+Z-[0-9a-f]{4}/manifest\.json$`))),

@@ -46,6 +46,7 @@ type backupEntry struct {
 	ManifestPath types.String `tfsdk:"manifest_path"`
 	Quiesced     types.Bool   `tfsdk:"quiesced"`
 	Verified     types.Bool   `tfsdk:"verified"`
+	DrillResult  types.String `tfsdk:"drill_result"`
 	SourceHost   types.String `tfsdk:"source_host"`
 	CesoVersion  types.String `tfsdk:"ceso_version"`
 }
@@ -55,7 +56,7 @@ func newBackupEntry(e backup.Entry) backupEntry {
 		Time: types.StringValue(e.Time.UTC().Format(time.RFC3339)), Path: types.StringValue(e.Dir),
 		Error: types.StringValue(e.Problem), VMUUID: types.StringValue(""), SizeBytes: types.Int64Value(0), Disks: types.Int64Value(0), SkippedDisks: types.Int64Value(0),
 		ManifestPath: types.StringValue(""), Quiesced: types.BoolValue(false), Verified: types.BoolValue(false),
-		SourceHost: types.StringValue(""), CesoVersion: types.StringValue("")}
+		SourceHost: types.StringValue(""), CesoVersion: types.StringValue(""), DrillResult: types.StringNull()}
 	if m := e.Manifest; m != nil {
 		out.VMUUID, out.Error = types.StringValue(m.VM.UUID), types.StringValue(m.Error)
 		out.SizeBytes, out.Disks = types.Int64Value(m.SizeBytes), types.Int64Value(int64(len(m.Disks)))
@@ -63,6 +64,7 @@ func newBackupEntry(e backup.Entry) backupEntry {
 		out.SkippedDisks = types.Int64Value(int64(len(m.Skipped)))
 		out.Quiesced, out.Verified = types.BoolValue(m.Quiesced), types.BoolValue(m.Verified)
 		out.SourceHost, out.CesoVersion = types.StringValue(m.Source.Host), types.StringValue(m.CesoVersion)
+		out.DrillResult = drillResult(m)
 	}
 	return out
 }
@@ -106,6 +108,7 @@ func (d *backupsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 					"manifest_path": str("Datastore path of the manifest: what `ceso_vm`'s `backup` takes."),
 					"quiesced":      schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the snapshot was quiesced through VMware Tools."},
 					"verified":      schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the copies were verified."},
+					"drill_result":  schema.StringAttribute{Computed: true, MarkdownDescription: "Result of the backup's restore drill (`verify = \"boot\"`): `ok` or `failed`; null when it was not drilled."},
 					"source_host":   str("Host the VM ran on."),
 					"ceso_version":  str("Version of ceso that made the backup."),
 				}}},

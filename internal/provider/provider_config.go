@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/backup"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/backup/drill"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/guard"
 	"github.com/esxi-commander/terraform-provider-ceso/internal/hostnet"
@@ -40,6 +41,9 @@ type providerData struct {
 	// host), one per configured provider so backups of one VM in a run are
 	// serialised.
 	backupAPI backup.API
+	// drills runs ceso_backup's restore drills (verify = "boot"); nil
+	// without a host.
+	drills *drill.Runner
 	// leaving holds the names of VMs this plan destroys or replaces, so a
 	// port group they use may go in the same plan (Terraform plans the
 	// VMs that depend on a port group before the port group).
@@ -221,6 +225,7 @@ func configure(ctx context.Context, cfg providerModel, version string, track *op
 	backups := backup.New(client, version)
 	backups.LeaseTTL = ttl
 	data.backupAPI = backups
+	data.drills = drill.New(client, backups, vms)
 	data.snapshots = snapshot.New(client)
 	data.hostnet = hostnet.New(client)
 	data.disks = virtualdisk.New(client)

@@ -26,7 +26,12 @@ func (x *index) reviewBackup(rc *resourceChange, c *Change) {
 		c.add(Destroyed, policy.ActionBackupDelete, joinNonEmpty("the backup folder "+where+" is deleted"))
 	}
 	create := func() {
-		c.add(Created, policy.ActionCreate, "a new backup in "+dest)
+		what := "a new backup in " + dest
+		if v, _ := ch.After["verify"].(string); v == "boot" {
+			// The drill (backup_drill, standard) touches only the VM it makes.
+			what += ", then a restore drill: the backup restored as a temporary VM with its network unplugged, booted, and deleted with its files"
+		}
+		c.add(Created, policy.ActionCreate, what)
 		if keep, _ := ch.After["keep"].(float64); keep > 0 {
 			c.add(BackupsPruned, policy.ActionBackupPrune, fmt.Sprintf("after it succeeds, only the %d newest complete backups of the VM in %s are kept; older ones are deleted", int(keep), dest))
 		}

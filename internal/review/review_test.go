@@ -207,6 +207,12 @@ func TestEffects(t *testing.T) {
 			want:   []effectLine{{"ceso_backup.b", Destroyed, policy.Unrestricted}},
 			scope:  []string{"web"},
 		},
+		// It powers off and deletes only the temporary VM it made.
+		"a backup with a restore drill is a standard write": {
+			change: rc("ceso_backup.b", []string{"create"}, nil, map[string]any{"vm": "uuid-1", "destination": "[ds] b", "verify": "boot"}),
+			want:   []effectLine{{"ceso_backup.b", Created, policy.Standard}},
+			warn:   "known only at apply",
+		},
 		"a retained backup is only forgotten": {
 			change: rc("ceso_backup.b", []string{"delete"}, map[string]any{"vm_name": "web", "retain_on_destroy": true}, nil),
 			want:   []effectLine{{"ceso_backup.b", Destroyed, policy.Standard}},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/vmware/govmomi/object"
@@ -17,11 +18,23 @@ import (
 	"github.com/esxi-commander/terraform-provider-ceso/internal/cloudinit"
 )
 
+// SilentGuest in a VM's notes (annotation) makes PlayGuest leave that VM
+// alone: its guest never runs VMware Tools, so it never reports a
+// heartbeat or an address, like a guest that does not boot. The notes are
+// recorded in a backup's manifest and given to a restored VM, so a backup
+// of such a VM restores into a VM that does not boot either (a failing
+// restore drill).
+const SilentGuest = "simhost:silent-guest"
+
 // PlayGuest plays the part of the guests until ctx ends: a powered-on VM
 // without an IP address gets one, as cloud-init and VMware Tools would
 // report it on a real host — the first static address of its cloud-init
-// network config, or a stable made-up DHCP lease. The simulator has no
-// guests of its own, so without this wait_for_ip would never end.
+// network config, or a stable made-up DHCP lease — with Tools running and
+// a green heartbeat. The simulator has no guests of its own: it reports
+// Tools not running and a gray heartbeat after a power-on, as a real host
+// does until Tools start in the guest, so without this wait_for_ip and a
+// restore drill's heartbeat wait would never end. A VM whose notes hold
+// SilentGuest is left alone.
 func (h *Host) PlayGuest(ctx context.Context, every time.Duration) error {
 	c, err := h.Client(ctx)
 	if err != nil {
@@ -50,11 +63,11 @@ func bootGuests(ctx context.Context, vc *vim25.Client) error {
 	}
 	defer func() { _ = v.Destroy(ctx) }()
 	var vms []mo.VirtualMachine
-	if err := v.Retrieve(ctx, []string{"VirtualMachine"}, []string{"name", "runtime.powerState", "config.extraConfig", "guest.ipAddress"}, &vms); err != nil {
+	if err := v.Retrieve(ctx, []string{"VirtualMachine"}, []string{"name", "runtime.powerState", "config.extraConfig", "config.annotation", "guest.ipAddress"}, &vms); err != nil {
 		return err
 	}
 	for _, vm := range vms {
-		if vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn || (vm.Guest != nil && vm.Guest.IpAddress != "") || vm.Config == nil {
+		if vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn || (vm.Guest != nil && vm.Guest.IpAddress != "") || vm.Config == nil || strings.Contains(vm.Config.Annotation, SilentGuest) {
 			continue
 		}
 		ec := map[string]string{}
@@ -68,6 +81,8 @@ func bootGuests(ctx context.Context, vc *vim25.Client) error {
 			&types.OptionValue{Key: "SET.guest.ipAddress", Value: ip},
 			&types.OptionValue{Key: "SET.guest.toolsRunningStatus", Value: string(types.VirtualMachineToolsRunningStatusGuestToolsRunning)},
 			&types.OptionValue{Key: "SET.guest.toolsStatus", Value: string(types.VirtualMachineToolsStatusToolsOk)},
+			&types.OptionValue{Key: "SET.guestHeartbeatStatus", Value: string(types.ManagedEntityStatusGreen)},
+			&types.OptionValue{Key: "SET.summary.quickStats.guestHeartbeatStatus", Value: string(types.ManagedEntityStatusGreen)},
 		}}
 		task, err := object.NewVirtualMachine(vc, vm.Self).Reconfigure(ctx, spec)
 		if err == nil {

@@ -113,7 +113,7 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 			return nil, err
 		}
 	}
-	c := &creation{m: m, spec: &spec, tmpl: tmpl, restore: restore, pl: pl, id: id, lease: lease, vcenter: vcenter, dirs: map[string]bool{}, attach: attach}
+	c := &creation{m: m, spec: &spec, tmpl: tmpl, restore: restore, pl: pl, id: id, lease: lease, vcenter: vcenter, dirs: map[string]bool{}, attach: attach, keepLease: opts.KeepLease}
 	v, err := c.run(ctx, snap)
 	if err != nil {
 		if c.ref.Value != "" {
@@ -195,6 +195,9 @@ type creation struct {
 	hb      *heartbeat // renews the lease while the VM exists
 	vcenter bool
 	attach  map[string]attachTarget // the existing disks the spec attaches
+	// keepLease ends the create with a fresh lease rather than none
+	// (Options.KeepLease).
+	keepLease bool
 
 	ref     types.ManagedObjectReference // set once the VM exists
 	vmx     string
@@ -277,7 +280,14 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (*esxi.VM, erro
 				return err
 			}
 		}
-		p.spec.ExtraConfig = append(p.spec.ExtraConfig, opt(KeyState, StateReady), opt(KeyLease, ""))
+		until := ""
+		if c.keepLease {
+			var err error
+			if until, err = c.m.leaseUntil(ctx); err != nil {
+				return err
+			}
+		}
+		p.spec.ExtraConfig = append(p.spec.ExtraConfig, opt(KeyState, StateReady), opt(KeyLease, until))
 		return reconfigure(ctx, s, v, p.spec)
 	})
 	return v, err

@@ -125,6 +125,11 @@ func (pl *planner) addNIC(p *plan, i int, n NIC, kind string, net esxi.Network) 
 	c := card(dev)
 	c.Key = p.key()
 	c.Connectable = &types.VirtualDeviceConnectInfo{StartConnected: true, AllowGuestControl: true, Connected: pl.poweredOn()}
+	if n.Disconnected {
+		// Not even the guest may connect it: a restore drill's VM must never
+		// reach the network its backup's VM is on.
+		c.Connectable = &types.VirtualDeviceConnectInfo{}
+	}
 	if n.MAC != "" {
 		c.AddressType, c.MacAddress = string(types.VirtualEthernetCardMacTypeManual), normMAC(n.MAC)
 	} else {

@@ -180,6 +180,10 @@ type NIC struct {
 	// yet is set as the adapter's static address; any other address must
 	// be one the VM's adapters have. "" lets the host generate one.
 	MAC string
+	// Disconnected adds the adapter unplugged (not connected, not at
+	// power-on, and the guest cannot connect it). Only a new adapter honours
+	// it; restore drills use it, the ceso_vm schema does not offer it.
+	Disconnected bool
 }
 
 // CDROM is the declared CD-ROM drive.
@@ -207,6 +211,11 @@ type Options struct {
 	// (destroy true): both change a VM this create did not make, so the
 	// caller's policy decides. An error stops Create before any write.
 	ConfirmTakeOver func(ctx context.Context, uuid string, destroy bool) error
+	// KeepLease leaves a fresh create lease on the VM when Create is done,
+	// instead of dropping it: the caller holds the VM on (HoldLease) while it
+	// uses it and deletes it afterwards, and if the caller dies the VM is a
+	// leftover whose lease runs out (RemoveExpired). Restore drills use it.
+	KeepLease bool
 }
 
 // Result is what a write did, for the caller's audit record and warnings.

@@ -30,6 +30,20 @@ resource "ceso_backup" "web" {
   }
 }
 
+# Once a month, a backup that is also restored as a temporary VM with its
+# network unplugged, booted until VMware Tools report a heartbeat, then
+# deleted: a restore drill. A drill that fails fails the apply.
+resource "ceso_backup" "web_drilled" {
+  vm            = ceso_vm.web.id
+  destination   = "[backup01] ceso-drilled"
+  verify        = "boot"
+  drill_timeout = "10m"
+
+  triggers = {
+    month = formatdate("YYYY-MM", plantimestamp())
+  }
+}
+
 # Restore: a new VM made from one backup's disks and hardware, with a new
 # identity (UUIDs, MAC addresses) and, here, another network. It names a
 # fixed backup id, chosen when a restore is needed: following
@@ -58,5 +72,6 @@ output "backup" {
     time     = ceso_backup.web.time
     size     = ceso_backup.web.size_bytes
     manifest = ceso_backup.web.manifest_path
+    drill    = ceso_backup.web_drilled.drill_result
   }
 }
