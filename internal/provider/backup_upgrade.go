@@ -16,8 +16,9 @@ var _ resource.ResourceWithUpgradeState = (*backupResource)(nil)
 
 // UpgradeState upgrades ceso_backup state of schema version 0, whose
 // verify was a bool, to version 1, where verify is "true", "false" or
-// "boot" and the restore drill's attributes exist (at their defaults: a
-// backup of version 0 ran no drill). The JSON is rewritten in place.
+// "boot" and the restore drill's and disk selection's attributes exist
+// (at their defaults: a backup of version 0 ran no drill and left no disk
+// out). The JSON is rewritten in place.
 func (r *backupResource) UpgradeState(context.Context) map[int64]resource.StateUpgrader {
 	return map[int64]resource.StateUpgrader{0: {StateUpgrader: upgradeBackupStateV0}}
 }
@@ -57,5 +58,12 @@ func upgradeBackupJSONV0(in []byte) ([]byte, error) {
 	st["drill_timeout"] = defaultDrillTimeout
 	st["drill_wait_for_ip"] = false
 	st["drill_result"] = nil
+	// The disk selection came with version 1 too. Its defaults are set
+	// here, not left null: skip_independent_disks requires replacement,
+	// so a null in the old state against the planned false would replace
+	// every existing backup on the first plan after an upgrade.
+	st["exclude_disks"] = nil
+	st["skip_independent_disks"] = false
+	st["skipped_disks"] = []any{}
 	return json.Marshal(st)
 }
