@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vmware/govmomi/vim25/types"
+
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 )
 
@@ -37,14 +39,15 @@ type Manager struct {
 	LeaseTTL time.Duration
 
 	mu         sync.Mutex
-	creating   map[string]bool // names being created by this process
+	creating   map[string]bool                         // names being created by this process
+	sources    map[string]types.ManagedObjectReference // templates found by value (source.go)
 	clockKnown bool
 	clockSkew  time.Duration // the host's clock minus the local one
 }
 
 // New returns a Manager over a connected client.
 func New(c *esxi.Client) *Manager {
-	return &Manager{client: c, creating: map[string]bool{}}
+	return &Manager{client: c, creating: map[string]bool{}, sources: map[string]types.ManagedObjectReference{}}
 }
 
 func (m *Manager) vcenter() bool { return m.client.Facts().IsVCenter }
@@ -70,9 +73,10 @@ func (m *Manager) fresh(ctx context.Context) (*esxi.Snapshot, error) {
 }
 
 // write runs fn with a pooled session and invalidates the inventory
-// afterwards, success or failure, so the next read sees the change.
+// afterwards, success or failure, so the next read sees the change. A VM's
+// write changes VMs only: the read of everything else stays (InvalidateVMs).
 func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, s *esxi.Session) error) error {
-	defer m.client.Inventory.Invalidate()
+	defer m.client.Inventory.InvalidateVMs()
 	return m.client.Pool.WithSession(ctx, fn)
 }
 

@@ -1,0 +1,86 @@
+package vm_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/esxi-commander/terraform-provider-ceso/internal/simhost"
+	"github.com/esxi-commander/terraform-provider-ceso/internal/vm"
+)
+
+// BenchmarkCreateAmong creates 50 VMs (empty, and from a template) one by
+// one on a host that already has 0 or 2,000 other VMs, and reports the
+// SOAP round trips (fixedtrips/create leaves out the long polls of task
+// waits) and the response bytes each create costs. Neither may grow with
+// the inventory: a create reads the objects it names and the VM it made,
+// never every VM. One untimed create first reads what any first create of a
+// provider process reads once (the host's clock, the session's collector).
+func BenchmarkCreateAmong(b *testing.B) {
+	for _, others := range []int{0, 2000} {
+		for _, kind := range []string{"empty", "template"} {
+			b.Run(fmt.Sprintf("others=%d/%s", others, kind), func(b *testing.B) {
+				if testing.Short() && others > 0 {
+					b.Skip("the round-trip gate (-short) runs others=0 only: the counts are the same for 2,000")
+				}
+				e := newEnv(b, simhost.Options{VMs: others})
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+				defer cancel()
+				e.ctx = ctx
+				spec := func(name string) vm.Spec {
+					s := vm.Spec{Name: name, Power: vm.PowerOff}
+					if kind == "template" {
+						s.Template = simhost.TemplateName
+					}
+					return s
+				}
+				if _, err := e.m.Create(e.ctx, spec("warm"), vm.Options{}); err != nil {
+					b.Fatal(err)
+				}
+				const n = 50
+				cnt := e.c.Pool.Counter()
+				var trips, fixed, bytes int64
+				b.ResetTimer()
+				for i := range b.N {
+					t0, f0, r0 := cnt.Total(), cnt.Fixed(), cnt.BytesRead()
+					for j := range n {
+						if _, err := e.m.Create(e.ctx, spec(fmt.Sprintf("c%d-%d", i, j)), vm.Options{}); err != nil {
+							b.Fatal(err)
+						}
+					}
+					trips += cnt.Total() - t0
+					fixed += cnt.Fixed() - f0
+					bytes += cnt.BytesRead() - r0
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(trips)/float64(b.N*n), "roundtrips/create")
+				b.ReportMetric(float64(fixed)/float64(b.N*n), "fixedtrips/create")
+				b.ReportMetric(float64(bytes)/float64(b.N*n), "bytes/create")
+			})
+		}
+	}
+}
+
+// TestCreateCalls lists the SOAP calls of one create of each kind (run
+// with -v): the breakdown behind BenchmarkCreateAmong's counts.
+func TestCreateCalls(t *testing.T) {
+	e := newEnv(t, simhost.Options{})
+	for _, tmpl := range []string{"", simhost.TemplateName} {
+		for i := range 2 {
+			before := e.c.Pool.Counter().Methods()
+			if _, err := e.m.Create(e.ctx, vm.Spec{Name: fmt.Sprintf("calls-%s-%d", tmpl, i), Template: tmpl, Power: vm.PowerOff}, vm.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			var n int64
+			diff := map[string]int64{}
+			for k, v := range e.c.Pool.Counter().Methods() {
+				if d := v - before[k]; d > 0 {
+					diff[k] = d
+					n += d
+				}
+			}
+			t.Logf("template=%q create %d: %d calls %v", tmpl, i, n, diff)
+		}
+	}
+}
