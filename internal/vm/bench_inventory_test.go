@@ -84,3 +84,18 @@ func TestCreateCalls(t *testing.T) {
 		}
 	}
 }
+
+// A create reads no whole inventory: the objects it names come from the
+// read of everything but the VMs, the template and the new VM are read
+// alone. (The first create of a template finds it with the whole read.)
+func TestCreateReadsNoOtherVM(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{VMs: 20})
+	for i, tmpl := range []string{"", simhost.TemplateName, "", simhost.TemplateName} {
+		fetches := e.c.Inventory.Fetches()
+		e.create(vm.Spec{Name: fmt.Sprintf("alone-%d", i), Template: tmpl, Power: vm.PowerOff}, vm.Options{})
+		if n := e.c.Inventory.Fetches() - fetches; n != 0 && (i != 1 || n > 1) {
+			t.Errorf("create %d (template %q) read the whole inventory %d times", i, tmpl, n)
+		}
+	}
+}
