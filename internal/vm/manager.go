@@ -66,9 +66,11 @@ func (m *Manager) snapshot(ctx context.Context) (*esxi.Snapshot, error) {
 	return m.client.Inventory.Get(ctx)
 }
 
-// fresh drops the shared read first, for the decisions of a write.
+// fresh drops the shared read first, for the decisions of a write. The
+// whole read it takes is all new; only the separate read of everything but
+// the VMs, which a create uses, is kept.
 func (m *Manager) fresh(ctx context.Context) (*esxi.Snapshot, error) {
-	m.client.Inventory.Invalidate()
+	m.client.Inventory.InvalidateVMs()
 	return m.client.Inventory.Get(ctx)
 }
 
