@@ -45,6 +45,17 @@ func NewInventory(pool *Pool) *Inventory {
 // Fetches is the number of fetches made so far (for tests and benchmarks).
 func (inv *Inventory) Fetches() int64 { return inv.fetches.Load() }
 
+// Current returns the whole read if one is cached and still valid (no
+// younger than the TTL, taken after the last invalidation), without reading.
+func (inv *Inventory) Current() (*Snapshot, bool) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if inv.cur != nil && inv.curGen == inv.gen && time.Since(inv.cur.Fetched) < inv.ttl {
+		return inv.cur, true
+	}
+	return nil, false
+}
+
 // InfraFetches is the number of reads of everything but the VMs so far.
 func (inv *Inventory) InfraFetches() int64 { return inv.infraReads.Load() }
 

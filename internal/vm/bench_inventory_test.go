@@ -2,6 +2,7 @@ package vm_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -107,5 +108,41 @@ func TestCreateReadsNoOtherVM(t *testing.T) {
 		if n := e.c.Inventory.Fetches() - fetches; n != 0 && (i != 1 || n > 1) {
 			t.Errorf("create %d (template %q) read the whole inventory %d times", i, tmpl, n)
 		}
+	}
+}
+
+// Once the process has written (Terraform plans each resource again just
+// before it creates it), PlanCreate reads no whole inventory either, and
+// still refuses a name a VM ceso did not make has, or a complete one of
+// ceso's.
+func TestPlanCreateAfterAWriteReadsNoOtherVM(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simhost.Options{VMs: 3})
+	unmarked := e.vmNames()[0]
+	if unmarked == simhost.TemplateName {
+		unmarked = e.vmNames()[1]
+	}
+	made := e.create(vm.Spec{Name: "made", Power: vm.PowerOff}, vm.Options{})
+	fetches := e.c.Inventory.Fetches()
+	if err := e.m.PlanCreate(e.ctx, vm.Spec{Name: "new-one", Template: simhost.TemplateName}); err != nil {
+		t.Errorf("plan of a new name: %v", err)
+	}
+	var taken *vm.NameTakenError
+	if err := e.m.PlanCreate(e.ctx, vm.Spec{Name: unmarked}); !errors.As(err, &taken) {
+		t.Errorf("plan of an unmarked VM's name = %v, want NameTakenError", err)
+	}
+	var nis *vm.NotInStateError
+	if err := e.m.PlanCreate(e.ctx, vm.Spec{Name: made.Name}); !errors.As(err, &nis) {
+		t.Errorf("plan of a ceso VM's name = %v, want NotInStateError", err)
+	}
+	if err := e.m.PlanCreate(e.ctx, vm.Spec{Name: made.Name, Replaces: made.UUID}); err != nil {
+		t.Errorf("plan of the replaced VM's name: %v", err)
+	}
+	if err := e.m.PlanCreate(e.ctx, vm.Spec{Name: "x", Template: "no-such-template"}); len(vm.FieldErrors(err)) == 0 {
+		t.Errorf("plan with a missing template = %v, want a field error", err)
+	}
+	// The missing template is looked for in a whole read (once).
+	if n := e.c.Inventory.Fetches() - fetches; n > 1 {
+		t.Errorf("%d whole inventory reads for five plans after a write, want at most 1 (the missing template)", n)
 	}
 }

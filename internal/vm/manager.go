@@ -3,6 +3,7 @@ package vm
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vmware/govmomi/vim25/types"
@@ -41,6 +42,7 @@ type Manager struct {
 	mu         sync.Mutex
 	creating   map[string]bool                         // names being created by this process
 	sources    map[string]types.ManagedObjectReference // templates found by value (source.go)
+	wrote      atomic.Bool                             // a VM write was made (PlanCreate)
 	clockKnown bool
 	clockSkew  time.Duration // the host's clock minus the local one
 }
@@ -78,6 +80,7 @@ func (m *Manager) fresh(ctx context.Context) (*esxi.Snapshot, error) {
 // afterwards, success or failure, so the next read sees the change. A VM's
 // write changes VMs only: the read of everything else stays (InvalidateVMs).
 func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, s *esxi.Session) error) error {
+	m.wrote.Store(true)
 	defer m.client.Inventory.InvalidateVMs()
 	return m.client.Pool.WithSession(ctx, fn)
 }

@@ -79,6 +79,13 @@ func (m *Manager) source(ctx context.Context, t *target, value, dc string) error
 	return nil
 }
 
+// remember records the VM value names, found in a whole read.
+func (m *Manager) remember(dc, value string, ref types.ManagedObjectReference) {
+	m.mu.Lock()
+	m.sources[dc+"\x00"+value] = ref
+	m.mu.Unlock()
+}
+
 // answersTo reports whether v is still the VM value names (as resolveVM reads it).
 func answersTo(v *esxi.VM, value, dc string) bool {
 	if dc != "" && v.Datacenter != dc {
