@@ -69,7 +69,7 @@ peak_rss() {
 }
 
 if [[ "${1:-}" == "-guard" ]]; then
-  creates="${CREATES:-50}"
+  creates="${CREATES:-50}" others="${OTHERS:-0}" arms="${ARMS:-off on}"
   pg_port=$((20000 + RANDOM % 20000))
   prometheus-pushgateway --web.listen-address="127.0.0.1:${pg_port}" >"${work}/pushgateway.log" 2>&1 &
   pg_pid=$!
@@ -80,9 +80,9 @@ if [[ "${1:-}" == "-guard" ]]; then
   one_run() {
     local arm=$1 cfg="${work}/guard-$1" ms lb la
     rm -rf "${cfg}" && mkdir -p "${cfg}" && rm -f "${work}/sim.env"
-    "${work}/cesosim" -model esx -vms 0 -templates 0 -latency "${latency}" -play-guest=false -env-file "${work}/sim.env" >"${work}/sim.log" 2>&1 &
+    "${work}/cesosim" -model esx -vms "${others}" -templates 0 -latency "${latency}" -play-guest=false -env-file "${work}/sim.env" >"${work}/sim.log" 2>&1 &
     sim_pid=$!
-    for _ in $(seq 1 600); do [[ -f "${work}/sim.env" ]] && break; sleep 0.1; done
+    for _ in $(seq 1 6000); do [[ -f "${work}/sim.env" ]] && break; sleep 0.1; done
     # shellcheck disable=SC1091
     source "${work}/sim.env"
     local guard=""
@@ -120,8 +120,8 @@ TF
   on=() off=()
   printf "%-4s %-4s %-9s %-12s %s\n" "run" "arm" "apply ms" "load before" "load after"
   for i in $(seq 1 "${runs}"); do
-    order=(off on)
-    (( i % 2 == 0 )) && order=(on off)
+    read -r -a order <<<"${arms}"
+    if (( i % 2 == 0 )); then read -r -a order <<<"$(tr ' ' '\n' <<<"${arms}" | tac | tr '\n' ' ')"; fi
     for arm in "${order[@]}"; do
       out=$(one_run "${arm}") || exit 1
       read -r ms lb la <<<"${out}"
@@ -129,6 +129,12 @@ TF
       if [[ "${arm}" == on ]]; then on+=("${ms}"); else off+=("${ms}"); fi
     done
   done
+  if [[ ${#on[@]} -eq 0 || ${#off[@]} -eq 0 ]]; then
+    all=("${on[@]}" "${off[@]}")
+    printf "median %s ms, min %s, max %s (%s runs, %s creates each among %s VMs, parallelism 10, %s ms latency)\n" \
+      "$(printf "%s\n" "${all[@]}" | median)" "$(printf "%s\n" "${all[@]}" | sort -n | head -1)" "$(printf "%s\n" "${all[@]}" | sort -n | tail -1)" "${runs}" "${creates}" "${others}" "${latency}"
+    exit 0
+  fi
   mon=$(printf "%s\n" "${on[@]}" | median) moff=$(printf "%s\n" "${off[@]}" | median)
   for arm in off on; do
     if [[ "${arm}" == on ]]; then vals=("${on[@]}") m=${mon}; else vals=("${off[@]}") m=${moff}; fi
