@@ -226,7 +226,11 @@ func (inv *Inventory) fetchKinds(ctx context.Context, kinds []string, props []ty
 	}
 	var err error
 	if around := inv.pool.cfg.AroundFetch; around != nil {
-		err = around(ctx, read)
+		scope := scopeAll
+		if len(kinds) != len(inventoryKinds) {
+			scope = scopeInfra
+		}
+		err = around(context.WithValue(ctx, scopeKey{}, scope), read)
 	} else {
 		err = read(ctx)
 	}
@@ -234,6 +238,22 @@ func (inv *Inventory) fetchKinds(ctx context.Context, kinds []string, props []ty
 		return nil, err
 	}
 	return buildSnapshot(contents)
+}
+
+type scopeKey struct{}
+
+const (
+	scopeAll   = "all VMs, hosts, datastores and networks"
+	scopeInfra = "hosts, datastores, networks, folders and resource pools (no VMs)"
+)
+
+// FetchScope says, inside AroundFetch, what the read covers: every object,
+// or every object but the VMs (Infra).
+func FetchScope(ctx context.Context) string {
+	if s, ok := ctx.Value(scopeKey{}).(string); ok {
+		return s
+	}
+	return scopeAll
 }
 
 // maxReadRestarts bounds how often one inventory read starts over after
