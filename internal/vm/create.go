@@ -28,7 +28,10 @@ const cleanupTimeout = 5 * time.Minute
 // incomplete one that another create holds or a host task still works on
 // with *InProgressError. Only an incomplete VM whose lease ran out and on
 // which no task runs is destroyed and made again (Result.Replaced); see
-// Leftovers.
+// Leftovers. The host refuses a second VM of a name in a folder
+// (DuplicateName): the VMs of the name are read, and these rules applied,
+// when it does, so a create of a new name reads no VM but its template
+// and the one it made.
 //
 // When the VM was made but a later step failed (power-on, wait for an IP),
 // Create returns the Result with State set together with the error, so the
