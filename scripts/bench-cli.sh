@@ -86,8 +86,11 @@ if [[ "${1:-}" == "-guard" ]]; then
     # shellcheck disable=SC1091
     source "${work}/sim.env"
     local guard=""
-    if [[ "${arm}" == on ]]; then
-      guard="audit_file = \"${cfg}/audit.log\"
+    if [[ "${arm}" == on || "${arm}" == audit ]]; then
+      guard="audit_file = \"${cfg}/audit.log\""
+    fi
+    if [[ "${arm}" == on || "${arm}" == metrics ]]; then
+      guard="${guard}
   metrics {
     pushgateway_url = \"http://127.0.0.1:${pg_port}\"
   }"
@@ -117,7 +120,7 @@ TF
     sim_pid=""
     echo "${ms} ${lb} ${la}"
   }
-  on=() off=()
+  on=() off=() audit_runs=() metrics_runs=()
   printf "%-4s %-4s %-9s %-12s %s\n" "run" "arm" "apply ms" "load before" "load after"
   for i in $(seq 1 "${runs}"); do
     read -r -a order <<<"${arms}"
@@ -126,8 +129,17 @@ TF
       out=$(one_run "${arm}") || exit 1
       read -r ms lb la <<<"${out}"
       printf "%-4s %-4s %-9s %-12s %s\n" "${i}" "${arm}" "${ms}" "${lb}" "${la}"
-      if [[ "${arm}" == on ]]; then on+=("${ms}"); else off+=("${ms}"); fi
+      case "${arm}" in
+        on) on+=("${ms}") ;;
+        off) off+=("${ms}") ;;
+        *) eval "${arm}_runs+=(\"${ms}\")" ;;
+      esac
     done
+  done
+  for arm in audit metrics; do
+    eval "vals=(\"\${${arm}_runs[@]}\")"
+    [[ ${#vals[@]} -gt 0 ]] && printf "%-7s median %s ms, min %s, max %s\n" "${arm}" "$(printf "%s\n" "${vals[@]}" | median)" \
+      "$(printf "%s\n" "${vals[@]}" | sort -n | head -1)" "$(printf "%s\n" "${vals[@]}" | sort -n | tail -1)"
   done
   if [[ ${#on[@]} -eq 0 || ${#off[@]} -eq 0 ]]; then
     all=("${on[@]}" "${off[@]}")
