@@ -92,7 +92,8 @@ if [[ "${1:-}" == "-guard" ]]; then
     if [[ "${arm}" == on || "${arm}" == metrics ]]; then
       guard="${guard}
   metrics {
-    pushgateway_url = \"http://127.0.0.1:${pg_port}\"
+    pushgateway_url = \"http://127.0.0.1:${pg_port}\"${PUSH_INTERVAL:+
+    push_interval   = \"${PUSH_INTERVAL}\"}
   }"
     fi
     cat > "${cfg}/main.tf" <<TF
