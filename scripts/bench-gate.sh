@@ -8,7 +8,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "${root}"
-pattern='^Benchmark(InventoryList|Refresh|CreateFromTemplate|Backup)$'
+pattern='^Benchmark(InventoryList|Refresh|CreateFromTemplate|CreateAmong|Backup)$'
 out="$(mktemp "${TMPDIR:-/tmp}/ceso-bench-gate.XXXXXX")"
 trap 'rm -f "${out}"' EXIT
 echo "==> round-trip gate: go test -short -bench '${pattern}' -benchtime=1x"

@@ -9,7 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "${root}"
 mkdir -p bench
 out="bench/current.txt"
-pattern="${BENCH:-BenchmarkInventoryList|BenchmarkRefresh|BenchmarkCreateFromTemplate|BenchmarkGuardedWrite|BenchmarkBackup}"
+pattern="${BENCH:-BenchmarkInventoryList|BenchmarkRefresh|BenchmarkCreateFromTemplate|BenchmarkCreateAmong|BenchmarkGuardedWrite|BenchmarkBackup}"
 go test -run '^$' -bench "${pattern}" -benchtime="${BENCHTIME:-3x}" -timeout 60m \
   ./internal/esxi ./internal/vm ./internal/guard $(ls -d internal/backup 2>/dev/null | sed 's|^|./|') | tee "${out}"
 if [[ "${1:-}" == "-update" ]]; then

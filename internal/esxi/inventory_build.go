@@ -22,7 +22,7 @@ func buildSnapshot(contents []types.ObjectContent) (*Snapshot, error) {
 		objs = append(objs, o)
 		b.index(o)
 	}
-	snap := &Snapshot{Fetched: time.Now()}
+	snap := &Snapshot{Fetched: time.Now(), entities: b.entities}
 	for _, o := range objs {
 		b.add(snap, o)
 	}

@@ -157,6 +157,10 @@ type Snapshot struct {
 	Folders          []Folder
 	ResourcePools    []ResourcePool
 	ComputeResources []ComputeResource
+
+	// entities are the names and parents the paths above were built from,
+	// so a VM read on its own (ReadObjects) gets its path and names the same way.
+	entities map[types.ManagedObjectReference]entity
 }
 
 // VMByUUID returns the VM with the given instance or BIOS UUID.

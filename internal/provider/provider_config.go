@@ -180,7 +180,7 @@ func configure(ctx context.Context, cfg providerModel, version string, track *op
 	// One audit record per batched inventory read: a refresh of many
 	// resources is one batch, audited once at read level.
 	ec.AroundFetch = func(ctx context.Context, fetch func(context.Context) error) error {
-		return g.Read(ctx, "inventory", "all VMs, hosts, datastores and networks", fetch)
+		return g.Read(ctx, "inventory", esxi.FetchScope(ctx), fetch)
 	}
 	ec.OnPoolEvent = func(event string) {
 		m.PoolEvent(event)

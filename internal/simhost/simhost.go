@@ -184,6 +184,9 @@ func (h *Host) handle(ctx *simulator.Context, m *simulator.Method) (mo.Reference
 	if f := passthroughPowerRule(ctx, m); f != nil {
 		return nil, f
 	}
+	if f := h.duplicateRule(ctx, m); f != nil {
+		return nil, f
+	}
 	if m.Name == "CloneVM_Task" && !h.Options.VCenter && !h.Options.AllowClone {
 		return nil, &types.NotSupported{RuntimeFault: types.RuntimeFault{MethodFault: types.MethodFault{
 			FaultMessage: []types.LocalizableMessage{{Key: "msg.clone.standalone", Message: "The operation is not supported on a standalone ESXi host (CloneVM_Task)"}}}}}

@@ -244,3 +244,17 @@ func detachAttached(ctx context.Context, s *esxi.Session, v *esxi.VM, vmDir stri
 	}
 	return nil
 }
+
+// attachView is the read checkAttach takes its VMs from: every VM (through
+// read, the shared read at plan, a fresh one at apply) when the spec
+// attaches an existing disk, so the check can name a VM that already has
+// it; else infra, which has none, and a create that attaches nothing
+// reads no VM for this.
+func (m *Manager) attachView(ctx context.Context, infra *esxi.Snapshot, s *Spec, read func(context.Context) (*esxi.Snapshot, error)) (*esxi.Snapshot, error) {
+	for _, d := range s.Disks {
+		if d.Attach && d.Path != "" && !d.Arriving {
+			return read(ctx)
+		}
+	}
+	return infra, nil
+}

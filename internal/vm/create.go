@@ -28,7 +28,10 @@ const cleanupTimeout = 5 * time.Minute
 // incomplete one that another create holds or a host task still works on
 // with *InProgressError. Only an incomplete VM whose lease ran out and on
 // which no task runs is destroyed and made again (Result.Replaced); see
-// Leftovers.
+// Leftovers. The host refuses a second VM of a name in a folder
+// (DuplicateName): the VMs of the name are read, and these rules applied,
+// when it does, so a create of a new name reads no VM but its template
+// and the one it made.
 //
 // When the VM was made but a later step failed (power-on, wait for an IP),
 // Create returns the Result with State set together with the error, so the
@@ -54,30 +57,16 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	snap, tmpl, restore, pl := t.snap, t.tmpl, t.restore, t.pl
-	if err := precheck(snap, &spec, tmpl, pl.dc.Name, vcenter && restore == nil); err != nil {
+	infra, tmpl, restore, pl := t.infra, t.tmpl, t.restore, t.pl
+	if err := precheck(infra, &spec, tmpl, pl.dc.Name, vcenter && restore == nil); err != nil {
 		return nil, err
 	}
-	attach, err := m.checkAttach(ctx, snap, &spec, nil, pl.dc.Name)
+	users, err := m.attachView(ctx, infra, &spec, m.fresh)
 	if err != nil {
 		return nil, err
 	}
-
-	// A VM of that name in that folder is never taken over, and destroyed
-	// only when it is an incomplete one of a create that died.
-	leftovers := sameTarget(snap, spec.Name, pl.folderPath)
-	if len(leftovers) > 0 {
-		// Decide on the host as it is now, not on the shared read: a lease
-		// renewed since must count.
-		if snap, err = m.fresh(ctx); err != nil {
-			return nil, err
-		}
-		leftovers = sameTarget(snap, spec.Name, pl.folderPath)
-	}
-	if err := m.settle(ctx, leftovers); err != nil {
-		return nil, err
-	}
-	if err := refuseLeftovers(leftovers, restore != nil); err != nil {
+	attach, err := m.checkAttach(ctx, users, &spec, nil, pl.dc.Name)
+	if err != nil {
 		return nil, err
 	}
 	id := newCreateID()
@@ -89,67 +78,107 @@ func (m *Manager) Create(ctx context.Context, spec Spec, opts Options) (*Result,
 	if restore != nil {
 		res.EmptyDisks = restore.Manifest.SkippedSummary()
 	}
+	var v *esxi.VM
+	for attempt := 0; ; attempt++ {
+		c := &creation{m: m, spec: &spec, tmpl: tmpl, restore: restore, pl: pl, id: id, lease: lease, vcenter: vcenter,
+			dirs: map[string]bool{}, source: t.source, free: t.free, attach: attach, keepLease: opts.KeepLease}
+		v, err = c.run(ctx, infra)
+		if err == nil {
+			break
+		}
+		if c.ref.Value != "" {
+			// Still under the lease: nobody else touches the VM meanwhile.
+			if cerr := m.cleanup(ctx, c); cerr != nil {
+				err = fmt.Errorf("%w; removing the incomplete VM failed too (%w): the next create of %q removes it once its lease has run out", err, cerr, spec.Name)
+			}
+			c.hb.stop()
+			return nil, err
+		}
+		// The host refuses a second VM of a name in a folder. Only then are
+		// the VMs of that name looked at: none is ever taken over, and one is
+		// destroyed only when it is an incomplete one of a create that died.
+		// A create of a name nobody has reads no other VM.
+		if attempt > 0 || esxi.KindOf(err) != esxi.KindDuplicateName {
+			return nil, err
+		}
+		replaced, werr := m.clearWay(ctx, &spec, pl.folderPath, restore != nil, id, lease, opts)
+		if werr != nil {
+			return nil, werr
+		}
+		if !replaced {
+			return nil, err // no VM of the name in the folder: files of that name are in the way
+		}
+		res.Replaced = true
+	}
+	// The VM is powered off as made; v knows enough to power it.
+	err = m.powerAndWait(ctx, v, &spec, opts, res)
+	return m.finishNew(ctx, infra, v.Ref, spelling(&spec), res, err)
+}
+
+// clearWay handles the VMs of the spec's name in its folder, which made the
+// host refuse the create: it decides on the host as it is now (a whole
+// read: a lease renewed since must count), refuses the VMs Create must not
+// touch, and destroys the incomplete ones of creates that died. It reports
+// whether it removed any (false: no VM of the name is in the folder).
+func (m *Manager) clearWay(ctx context.Context, spec *Spec, folder string, restore bool, id, lease string, opts Options) (bool, error) {
+	snap, err := m.fresh(ctx)
+	if err != nil {
+		return false, err
+	}
+	leftovers := sameTarget(snap, spec.Name, folder)
+	if len(leftovers) == 0 {
+		return false, nil
+	}
+	if err := m.settle(ctx, leftovers); err != nil {
+		return false, err
+	}
+	if err := refuseLeftovers(leftovers, restore); err != nil {
+		return false, err
+	}
 	for i := range leftovers {
 		v := &leftovers[i].VM
 		// Destroying what an earlier create left is a destructive effect of
 		// its own: the caller decides on it before the first write.
 		if opts.ConfirmTakeOver != nil {
 			if err := opts.ConfirmTakeOver(ctx, v.UUID, true); err != nil {
-				return nil, err
+				return false, err
 			}
 		}
 		if err := m.takeOver(ctx, &leftovers[i], id, lease); err != nil {
-			return nil, err
+			return false, err
 		}
 		if err := m.write(ctx, func(ctx context.Context, s *esxi.Session) error {
-			return m.destroy(ctx, s, snap, v, specDirs(&spec, v), nil)
+			return m.destroy(ctx, s, snap, v, specDirs(spec, v), nil)
 		}); err != nil {
-			return nil, fmt.Errorf("remove the incomplete VM %q an interrupted create left: %w", v.Name, err)
-		}
-		res.Replaced = true
-	}
-	if res.Replaced {
-		if snap, err = m.fresh(ctx); err != nil {
-			return nil, err
+			return false, fmt.Errorf("remove the incomplete VM %q an interrupted create left: %w", v.Name, err)
 		}
 	}
-	c := &creation{m: m, spec: &spec, tmpl: tmpl, restore: restore, pl: pl, id: id, lease: lease, vcenter: vcenter, dirs: map[string]bool{}, attach: attach, keepLease: opts.KeepLease}
-	v, err := c.run(ctx, snap)
-	if err != nil {
-		if c.ref.Value != "" {
-			// Still under the lease: nobody else touches the VM meanwhile.
-			if cerr := m.cleanup(ctx, c); cerr != nil {
-				err = fmt.Errorf("%w; removing the incomplete VM failed too (%w): the next create of %q removes it once its lease has run out", err, cerr, spec.Name)
-			}
-		}
-		c.hb.stop()
-		return nil, err
-	}
-	// The VM is powered off as made; v knows enough to power it.
-	err = m.powerAndWait(ctx, v, &spec, opts, res)
-	return m.finish(ctx, v.UUID, spelling(&spec), res, err)
+	return true, nil
 }
 
-// target is what a create resolves before it looks at the host's VMs.
+// target is what a create resolves before it makes anything.
 type target struct {
-	snap    *esxi.Snapshot
+	infra   *esxi.Snapshot // every object but the VMs
 	tmpl    *esxi.VM
-	restore *backup.Source // set for a restore: tmpl describes the backup
+	source  *sourceLayout                                   // the template's disk layout (nil without one)
+	free    map[types.ManagedObjectReference]esxi.Datastore // datastores read with the template, free space as now
+	restore *backup.Source                                  // set for a restore: tmpl describes the backup
 	pl      *placement
 }
 
-// target resolves the spec's source and placement against the shared read.
-// The shared read suffices: every write of this provider drops it, and the
-// host refuses a duplicate name in a folder anyway.
+// target resolves the spec's source and placement: the objects it names
+// from the read of everything but the VMs (Infra), the template with a
+// read of that VM alone. No VM but the template is read, so the cost of a
+// create does not grow with the number of VMs on the host.
 func (m *Manager) target(ctx context.Context, spec *Spec) (*target, error) {
-	snap, err := m.snapshot(ctx)
+	infra, err := m.client.Inventory.Infra(ctx)
 	if err != nil {
 		return nil, err
 	}
-	t := &target{snap: snap}
+	t := &target{infra: infra}
 	if spec.Template != "" {
-		if t.tmpl, err = resolveVM(snap, spec.Template, spec.Datacenter); err != nil {
-			return nil, templateErr(snap, spec.Template, err)
+		if err := m.source(ctx, t, spec.Template, spec.Datacenter); err != nil {
+			return nil, err
 		}
 	}
 	// A restore is a template copy whose source is a backup: the backup
@@ -158,19 +187,36 @@ func (m *Manager) target(ctx context.Context, spec *Spec) (*target, error) {
 		if t.restore, err = backup.New(m.client, "").Source(ctx, spec.Backup, spec.Datacenter); err != nil {
 			return nil, restoreErr(err)
 		}
-		t.tmpl = &t.restore.VM
+		t.tmpl, t.source = &t.restore.VM, &sourceLayout{sizes: t.restore.Used}
 	}
 	vcenter := m.vcenter()
 	if spec.LinkedClone && !vcenter {
 		return nil, fieldErr("linked_clone", "Linked clones need vCenter", "a standalone ESXi host cannot make linked clones; ceso copies the template's disks there instead. Remove linked_clone.")
 	}
-	if t.pl, err = resolvePlacement(snap, spec, t.tmpl, vcenter); err != nil {
+	if t.pl, err = resolvePlacement(infra, spec, t.tmpl, vcenter); err != nil {
 		return nil, err
 	}
 	if err := m.checkPCIHosts(ctx, spec, t.pl); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// finishNew reads the new VM's final state into res, with a read of that
+// VM alone.
+func (m *Manager) finishNew(ctx context.Context, infra *esxi.Snapshot, ref types.ManagedObjectReference, ro ReadOptions, res *Result, err error) (*Result, error) {
+	objs, rerr := m.client.Inventory.ReadObjects(ctx, infra, []types.ManagedObjectReference{ref}, nil, nil)
+	if rerr != nil {
+		if err == nil {
+			return nil, rerr
+		}
+		return res, err
+	}
+	v := &objs.VMs[0]
+	st := stateOf(infra, v, ro.Keys)
+	spell(infra, v, st, ro)
+	res.State = st
+	return res, err
 }
 
 // finish reads the VM's final state into res.
@@ -204,6 +250,8 @@ type creation struct {
 	copied  []string // disk files copied so far
 	dirs    map[string]bool
 	srcSnap *types.ManagedObjectReference
+	source  *sourceLayout                                   // the template's disk layout, read with it
+	free    map[types.ManagedObjectReference]esxi.Datastore // datastores read with the template
 }
 
 func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (*esxi.VM, error) {
@@ -213,24 +261,13 @@ func (c *creation) run(ctx context.Context, snap *esxi.Snapshot) (*esxi.VM, erro
 	var jobs []*copyJob
 	var layout *sourceLayout
 	if c.tmpl != nil {
+		layout = c.source
 		var err error
-		if c.restore != nil {
-			layout = &sourceLayout{sizes: c.restore.Used}
-		} else {
-			err = c.m.client.Pool.WithSession(ctx, func(ctx context.Context, s *esxi.Session) error {
-				var err error
-				layout, err = readSourceLayout(ctx, s, c.tmpl.Ref)
-				return err
-			})
-		}
-		if err != nil {
-			return nil, err
-		}
 		if jobs, err = c.planCopies(snap, layout); err != nil {
 			return nil, err
 		}
 	}
-	if err := c.checkSpace(snap, jobs, layout); err != nil {
+	if err := c.checkSpace(ctx, snap, jobs, layout); err != nil {
 		return nil, err
 	}
 

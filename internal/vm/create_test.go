@@ -113,6 +113,9 @@ func TestCreateRefusesBadInput(t *testing.T) {
 		field string
 		kind  esxi.Kind
 		is    func(error) bool
+		// tried: the host itself refuses it (a name a VM of the folder
+		// has: DuplicateName), so one CreateVM_Task is sent and refused.
+		tried bool
 	}{
 		{name: "template missing", spec: vm.Spec{Name: "a", Template: "no-such-template"}, field: "template"},
 		{name: "network missing", spec: vm.Spec{Name: "b", NICs: []vm.NIC{{Network: "no-such-net"}}}, field: "network_interface[0].network"},
@@ -127,7 +130,7 @@ func TestCreateRefusesBadInput(t *testing.T) {
 		{name: "name taken", spec: vm.Spec{Name: unmarked}, is: func(err error) bool {
 			var nt *vm.NameTakenError
 			return errors.As(err, &nt) && strings.Contains(err.Error(), "terraform import")
-		}},
+		}, tried: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.host.ResetMethods()
@@ -148,7 +151,7 @@ func TestCreateRefusesBadInput(t *testing.T) {
 				t.Errorf("unexpected error %v", err)
 			}
 			for _, m := range []string{"CreateVM_Task", "CloneVM_Task", "CopyVirtualDisk_Task", "Destroy_Task"} {
-				if n := e.host.CountMethod(m); n != 0 {
+				if n := e.host.CountMethod(m); n != 0 && (!tc.tried || m != "CreateVM_Task" || n > 1) {
 					t.Errorf("%s called %d times for refused input", m, n)
 				}
 			}

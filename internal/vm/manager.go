@@ -3,7 +3,10 @@ package vm
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
 )
@@ -37,14 +40,16 @@ type Manager struct {
 	LeaseTTL time.Duration
 
 	mu         sync.Mutex
-	creating   map[string]bool // names being created by this process
+	creating   map[string]bool                         // names being created by this process
+	sources    map[string]types.ManagedObjectReference // templates found by value (source.go)
+	wrote      atomic.Bool                             // a VM write was made (PlanCreate)
 	clockKnown bool
 	clockSkew  time.Duration // the host's clock minus the local one
 }
 
 // New returns a Manager over a connected client.
 func New(c *esxi.Client) *Manager {
-	return &Manager{client: c, creating: map[string]bool{}}
+	return &Manager{client: c, creating: map[string]bool{}, sources: map[string]types.ManagedObjectReference{}}
 }
 
 func (m *Manager) vcenter() bool { return m.client.Facts().IsVCenter }
@@ -63,16 +68,20 @@ func (m *Manager) snapshot(ctx context.Context) (*esxi.Snapshot, error) {
 	return m.client.Inventory.Get(ctx)
 }
 
-// fresh drops the shared read first, for the decisions of a write.
+// fresh drops the shared read first, for the decisions of a write. The
+// whole read it takes is all new; only the separate read of everything but
+// the VMs, which a create uses, is kept.
 func (m *Manager) fresh(ctx context.Context) (*esxi.Snapshot, error) {
-	m.client.Inventory.Invalidate()
+	m.client.Inventory.InvalidateVMs()
 	return m.client.Inventory.Get(ctx)
 }
 
 // write runs fn with a pooled session and invalidates the inventory
-// afterwards, success or failure, so the next read sees the change.
+// afterwards, success or failure, so the next read sees the change. A VM's
+// write changes VMs only: the read of everything else stays (InvalidateVMs).
 func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, s *esxi.Session) error) error {
-	defer m.client.Inventory.Invalidate()
+	m.wrote.Store(true)
+	defer m.client.Inventory.InvalidateVMs()
 	return m.client.Pool.WithSession(ctx, fn)
 }
 

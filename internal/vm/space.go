@@ -1,6 +1,8 @@
 package vm
 
 import (
+	"context"
+
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/esxi"
@@ -9,7 +11,11 @@ import (
 // checkSpace compares the datastores' free space with what the disks to
 // copy and create need, before anything is made. Thin disks need what their
 // source uses; thick ones their full size.
-func (c *creation) checkSpace(snap *esxi.Snapshot, jobs []*copyJob, layout *sourceLayout) error {
+//
+// The free space is read as it is now (a write of this run may have used
+// some since snap was read): from the template's read, or with one read of
+// the datastores concerned when nothing was read with the template.
+func (c *creation) checkSpace(ctx context.Context, snap *esxi.Snapshot, jobs []*copyJob, layout *sourceLayout) error {
 	need := map[types.ManagedObjectReference]int64{}
 	field := map[types.ManagedObjectReference][2]any{}
 	blame := func(ds esxi.Datastore, decl int) {
@@ -52,7 +58,28 @@ func (c *creation) checkSpace(snap *esxi.Snapshot, jobs []*copyJob, layout *sour
 		need[ds.Ref] += d.SizeGiB * gib
 		blame(ds, i)
 	}
+	var stale []types.ManagedObjectReference
+	for r, n := range need {
+		if _, ok := c.free[r]; !ok && n > 0 {
+			stale = append(stale, r)
+		}
+	}
+	if len(stale) > 0 {
+		objs, err := c.m.client.Inventory.ReadObjects(ctx, snap, nil, nil, stale)
+		if err != nil {
+			return err
+		}
+		if c.free == nil {
+			c.free = map[types.ManagedObjectReference]esxi.Datastore{}
+		}
+		for _, d := range objs.Datastores {
+			c.free[d.Ref] = d
+		}
+	}
 	for _, ds := range snap.Datastores {
+		if now, ok := c.free[ds.Ref]; ok {
+			ds = now
+		}
 		if n := need[ds.Ref]; n > 0 && n > ds.FreeSpace {
 			f := field[ds.Ref]
 			if f[0] == "disk" {
