@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -59,6 +60,14 @@ func TestAccExamples_noDailyChurn(t *testing.T) {
 	day1, day2 := "2026-11-29T02:00:00Z", "2026-11-30T02:00:00Z"
 	t.Run("resources/ceso_backup", func(t *testing.T) {
 		h := acctest.StartHost(t, simhost.Options{})
+		// The example's restore drill waits for the restored guest's
+		// heartbeat: the host's guests boot, as a real guest with VMware
+		// Tools would.
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		if err := h.PlayGuest(ctx, 100*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
 		names := []string{`"ubuntu-24.04"`, `"ceso-template"`, "[backup01] ceso", "[LocalDS_0] ceso", `"Isolated"`, `"VM Network"`}
 		cfg := func(day string) string {
 			return h.ProviderConfig(unrestricted) + example(t, "resources/ceso_backup/resource.tf", day, names...)
