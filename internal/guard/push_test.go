@@ -137,3 +137,39 @@ func TestPushIntervalThrottlesPushes(t *testing.T) {
 		t.Fatalf("after Close: %v, want both writes", got)
 	}
 }
+
+// A write within the interval of the last push is not left for Close: one
+// push, once the interval has passed, sends it.
+func TestPushIntervalPushesLateWrites(t *testing.T) {
+	t.Parallel()
+	gw := metricstest.StartPushgateway(t)
+	w := newWorld(t, "standard")
+	cfg := w.config("standard")
+	cfg.Pushgateway = PushgatewayConfig{URL: gw, Interval: 300 * time.Millisecond}
+	g := mustNew(t, cfg)
+	defer func() { _ = g.Close(t.Context()) }()
+	ok := func(context.Context) error { return nil }
+	runLabels := map[string]string{"run_id": g.RunID(), "action": "create", "outcome": "success"}
+	pushed := func() float64 {
+		got := metricstest.Find(metricstest.Families(t, gw), metrics.NameOperations, runLabels)
+		if len(got) != 1 {
+			return 0
+		}
+		return got[0].GetCounter().GetValue()
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		if err := g.Do(t.Context(), Op{ResourceType: "ceso_vm", Object: name, Action: policy.ActionCreate}, ok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := pushed(); n != 1 {
+		t.Fatalf("right after three writes the gateway has %v, want the first write's push only", n)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for pushed() != 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the writes inside the interval were not pushed before Close: gateway has %v, want 3", pushed())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -88,6 +88,12 @@ func (o *opened) close(ctx context.Context) {
 	}
 }
 
+// defaultPushInterval spaces the Pushgateway pushes after writes: a fleet
+// apply pushed once per write, and those pushes cost 5.7% of the apply
+// (50 creates, 10 in parallel, two cores); at most one a second costs
+// nothing measurable, and the metrics are at most a second late.
+const defaultPushInterval = time.Second
+
 // stringOrEnv returns the configured value, else the environment's.
 func stringOrEnv(v types.String, env string) string {
 	if !v.IsNull() && !v.IsUnknown() {
@@ -261,6 +267,9 @@ func newGuard(diags *diag.Diagnostics, cfg providerModel, password string) *guar
 	if cfg.Metrics != nil {
 		gc.Pushgateway = guard.PushgatewayConfig{URL: cfg.Metrics.PushgatewayURL.ValueString(), Job: cfg.Metrics.Job.ValueString(),
 			Interval: parseDurationAttr(diags, cfg.Metrics.PushInterval.ValueString(), path.Root("metrics").AtName("push_interval"))}
+	}
+	if gc.Pushgateway.Interval == 0 {
+		gc.Pushgateway.Interval = defaultPushInterval
 	}
 	g, err := guard.New(gc)
 	if err == nil {

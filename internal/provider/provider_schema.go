@@ -97,7 +97,7 @@ func providerSchema() schema.Schema {
 					"job": schema.StringAttribute{Optional: true,
 						MarkdownDescription: "Job label of the pushed group (default `ceso`)."},
 					"push_interval": schema.StringAttribute{Optional: true, Validators: durationValidators(),
-						MarkdownDescription: "Also push on this interval during long applies (default: push after each write and at exit only)."},
+						MarkdownDescription: "Least time between two pushes after writes (default `1s`): a write within it of the last push is pushed when it has passed, together with any others meanwhile, so metrics are at most one interval late. The provider always pushes when it stops."},
 				},
 			},
 		},
