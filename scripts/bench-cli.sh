@@ -7,7 +7,8 @@
 #
 # scripts/bench-cli.sh -guard: the cost of the guard's audit file and
 # Pushgateway on creates. Each run applies CREATES (50) empty VMs at
-# -parallelism=10 on a new simulated host with LATENCY_MS of latency, once
+# -parallelism=PARALLELISM (10) on a new simulated host with LATENCY_MS of latency
+# and OTHERS (0) VMs already on it, once
 # with audit_file and metrics { pushgateway_url } set (a real Pushgateway)
 # and once without, RUNS times, the two interleaved (the order alternates)
 # so the load of a shared machine falls on both alike. Prints every run with
@@ -69,7 +70,7 @@ peak_rss() {
 }
 
 if [[ "${1:-}" == "-guard" ]]; then
-  creates="${CREATES:-50}" others="${OTHERS:-0}" arms="${ARMS:-off on}"
+  creates="${CREATES:-50}" others="${OTHERS:-0}" arms="${ARMS:-off on}" parallelism="${PARALLELISM:-10}"
   pg_port=$((20000 + RANDOM % 20000))
   prometheus-pushgateway --web.listen-address="127.0.0.1:${pg_port}" >"${work}/pushgateway.log" 2>&1 &
   pg_pid=$!
@@ -113,7 +114,7 @@ resource "ceso_vm" "vm" {
 TF
     (cd "${cfg}" && "${cli}" init -input=false >/dev/null)
     lb=$(load)
-    ms=$(cd "${cfg}" && timed "${cli}" apply -auto-approve -input=false -lock=false -parallelism=10)
+    ms=$(cd "${cfg}" && timed "${cli}" apply -auto-approve -input=false -lock=false -parallelism="${parallelism}")
     la=$(load)
     [[ "$(cd "${cfg}" && "${cli}" state list 2>/dev/null | wc -l)" -eq "${creates}" ]] || { echo "run ${arm}: the apply did not create ${creates} VMs" >&2; exit 1; }
     if [[ "${arm}" == on && ! -s "${cfg}/audit.log" ]]; then echo "run on: no audit file was written" >&2; exit 1; fi
@@ -144,15 +145,15 @@ TF
   done
   if [[ ${#on[@]} -eq 0 || ${#off[@]} -eq 0 ]]; then
     all=("${on[@]}" "${off[@]}")
-    printf "median %s ms, min %s, max %s (%s runs, %s creates each among %s VMs, parallelism 10, %s ms latency)\n" \
-      "$(printf "%s\n" "${all[@]}" | median)" "$(printf "%s\n" "${all[@]}" | sort -n | head -1)" "$(printf "%s\n" "${all[@]}" | sort -n | tail -1)" "${runs}" "${creates}" "${others}" "${latency}"
+    printf "median %s ms, min %s, max %s (%s runs, %s creates each among %s VMs, parallelism %s, %s ms latency)\n" \
+      "$(printf "%s\n" "${all[@]}" | median)" "$(printf "%s\n" "${all[@]}" | sort -n | head -1)" "$(printf "%s\n" "${all[@]}" | sort -n | tail -1)" "${runs}" "${creates}" "${others}" "${parallelism}" "${latency}"
     exit 0
   fi
   mon=$(printf "%s\n" "${on[@]}" | median) moff=$(printf "%s\n" "${off[@]}" | median)
   for arm in off on; do
     if [[ "${arm}" == on ]]; then vals=("${on[@]}") m=${mon}; else vals=("${off[@]}") m=${moff}; fi
     lo=$(printf "%s\n" "${vals[@]}" | sort -n | head -1) hi=$(printf "%s\n" "${vals[@]}" | sort -n | tail -1)
-    printf "%-4s median %s ms, min %s, max %s (%s runs, %s creates each, parallelism 10, %s ms latency)\n" "${arm}" "${m}" "${lo}" "${hi}" "${runs}" "${creates}" "${latency}"
+    printf "%-4s median %s ms, min %s, max %s (%s runs, %s creates each, parallelism %s, %s ms latency)\n" "${arm}" "${m}" "${lo}" "${hi}" "${runs}" "${creates}" "${parallelism}" "${latency}"
   done
   awk "BEGIN {printf \"overhead of audit file + Pushgateway: %+.1f%% of the median apply\\n\", (${mon} - ${moff}) * 100 / ${moff}}"
   exit 0
