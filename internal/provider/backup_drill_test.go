@@ -118,11 +118,12 @@ func drillInManifest(h *acctest.Host, vmName string) (status, result, reason str
 }
 
 // drillGauges are the drill metric's values for vmName in the
-// Pushgateway, one per group (provider run) that drilled it.
-func drillGauges(t *testing.T, gw, job, vmName string) []float64 {
+// Pushgateway, one per group (provider run) that drilled it, once there
+// are want of them (or the wait ran out).
+func drillGauges(t *testing.T, gw, job, vmName string, want int) []float64 {
 	t.Helper()
 	var out []float64
-	for _, s := range metricstest.Find(metricstest.Families(t, gw), metrics.NameBackupDrillSuccess, map[string]string{"job": job, "vm": vmName}) {
+	for _, s := range metricstest.Await(t, gw, metrics.NameBackupDrillSuccess, map[string]string{"job": job, "vm": vmName}, metricstest.AtLeast(want)) {
 		if s.Gauge == nil {
 			t.Fatalf("%s is not a gauge", metrics.NameBackupDrillSuccess)
 		}
@@ -193,7 +194,7 @@ data "ceso_backups" "all" {
 					},
 				},
 			})
-			if v := drillGauges(t, gw, "ceso-drill", name); len(v) != 1 || v[0] != 1 {
+			if v := drillGauges(t, gw, "ceso-drill", name, 1); len(v) != 1 || v[0] != 1 {
 				t.Errorf("%s{vm=%q} = %v in the Pushgateway, want [1]", metrics.NameBackupDrillSuccess, name, v)
 			}
 			if got := drillOutcomes(t, auditFile); got != "success" {
@@ -264,7 +265,7 @@ resource "ceso_backup" "b" {
 					t.Errorf("manifest: status %q drill %q (%s); want a complete backup with a failed drill on the heartbeat", r.status, r.result, r.reason)
 				}
 			}
-			if v := drillGauges(t, gw, "ceso-drill-fail", name); len(v) != 2 || v[0] != 0 || v[1] != 0 {
+			if v := drillGauges(t, gw, "ceso-drill-fail", name, 2); len(v) != 2 || v[0] != 0 || v[1] != 0 {
 				t.Errorf("%s{vm=%q} = %v in the Pushgateway, want 0 from each of the 2 runs", metrics.NameBackupDrillSuccess, name, v)
 			}
 			if got := drillOutcomes(t, auditFile); got != "failure,failure" {

@@ -33,7 +33,6 @@ resource "ceso_cloudinit" "web" {
 		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps:                    []resource.TestStep{{Config: cfg}},
 	})
-	fams := metricstest.Families(t, gw)
 	for _, c := range []struct {
 		name   string
 		labels map[string]string
@@ -44,14 +43,15 @@ resource "ceso_cloudinit" "web" {
 		{"ceso_soap_calls_total", map[string]string{"job": "ceso-acc", "method": "RetrievePropertiesEx"}},
 		{"ceso_pool_events_total", map[string]string{"job": "ceso-acc", "event": "created"}},
 	} {
-		if got := metricstest.Find(fams, c.name, c.labels); len(got) == 0 {
+		if got := metricstest.Await(t, gw, c.name, c.labels, metricstest.AtLeast(1)); len(got) == 0 {
 			t.Errorf("Pushgateway has no %s with %v", c.name, c.labels)
 		}
 	}
 }
 
-// A backup pushes when it finished as ceso_backup_last_success_timestamp_seconds
-// of its VM, the series the CesoBackupTooOld alert reads.
+// A backup pushes when it finished (at most a push_interval later) as
+// ceso_backup_last_success_timestamp_seconds of its VM, the series the
+// CesoBackupTooOld alert reads.
 func TestAccMetrics_backupLastSuccessPushed(t *testing.T) {
 	gw := metricstest.StartPushgateway(t)
 	h := acctest.StartHost(t, simhost.Options{})
@@ -74,7 +74,7 @@ resource "ceso_backup" "b" {
 			return err
 		}}},
 	})
-	found := metricstest.Find(metricstest.Families(t, gw), metrics.NameBackupLastSuccess, map[string]string{"job": "ceso-bk", "vm": "met-01"})
+	found := metricstest.Await(t, gw, metrics.NameBackupLastSuccess, map[string]string{"job": "ceso-bk", "vm": "met-01"}, metricstest.AtLeast(1))
 	if len(found) != 1 || found[0].Gauge == nil {
 		t.Fatalf("Pushgateway has %d %s series for met-01; want one gauge", len(found), metrics.NameBackupLastSuccess)
 	}

@@ -174,3 +174,25 @@ func Find(fams map[string]*dto.MetricFamily, name string, want map[string]string
 	}
 	return out
 }
+
+// Await polls the Pushgateway until the metrics of family name with the
+// labels want satisfy done, or 10 seconds pass, and returns the last ones
+// found. The provider pushes after writes at most once a push_interval
+// (1s by default), and a test's in-process provider never stops, so its
+// last writes arrive up to an interval after the apply ended.
+func Await(t testing.TB, url, name string, want map[string]string, done func([]*dto.Metric) bool) []*dto.Metric {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := Find(Families(t, url), name, want)
+		if done(got) || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// AtLeast is an Await condition: n metrics or more.
+func AtLeast(n int) func([]*dto.Metric) bool {
+	return func(ms []*dto.Metric) bool { return len(ms) >= n }
+}
