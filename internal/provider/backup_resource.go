@@ -164,14 +164,8 @@ func backupTimeouts(ctx context.Context) schema.Block {
 // ModifyPlan warns about a change the guard will refuse, and checks at plan
 // time that the VM to back up exists.
 func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	var plan, state backupModel
-	if !req.State.Raw.IsNull() {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	}
-	if !req.Plan.Raw.IsNull() {
-		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	}
-	if resp.Diagnostics.HasError() {
+	plan, state, ok := planAndState[backupModel](ctx, req, resp)
+	if !ok {
 		return
 	}
 	deleteAction := policy.ActionBackupDelete

@@ -1,13 +1,10 @@
 package provider
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/backup"
 )
@@ -20,30 +17,12 @@ var _ resource.ResourceWithUpgradeState = (*backupResource)(nil)
 // (at their defaults: a backup of version 0 ran no drill and left no disk
 // out). The JSON is rewritten in place.
 func (r *backupResource) UpgradeState(context.Context) map[int64]resource.StateUpgrader {
-	return map[int64]resource.StateUpgrader{0: {StateUpgrader: upgradeBackupStateV0}}
+	return map[int64]resource.StateUpgrader{0: jsonUpgrader("ceso_backup", "Backup", "backup", upgradeBackupV0)}
 }
 
-func upgradeBackupStateV0(_ context.Context, req resource.UpgradeStateRequest, resp *resource.UpgradeStateResponse) {
-	if req.RawState == nil || req.RawState.JSON == nil {
-		resp.Diagnostics.AddError("Cannot Upgrade Backup State", "The stored ceso_backup state is empty or not JSON. Remove the resource from the state and import the backup again.")
-		return
-	}
-	out, err := upgradeBackupJSONV0(req.RawState.JSON)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot Upgrade Backup State",
-			fmt.Sprintf("The stored ceso_backup state (schema version 0) could not be read: %v. Remove the resource from the state and import the backup again.", err))
-		return
-	}
-	resp.DynamicValue = &tfprotov6.DynamicValue{JSON: out}
-}
-
-func upgradeBackupJSONV0(in []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(in))
-	dec.UseNumber()
-	var st map[string]any
-	if err := dec.Decode(&st); err != nil {
-		return nil, err
-	}
+// upgradeBackupV0 makes verify a string and sets the attributes version 1
+// added to their defaults.
+func upgradeBackupV0(st map[string]any) error {
 	switch v := st["verify"].(type) {
 	case bool:
 		st["verify"] = backup.VerifyNone
@@ -52,7 +31,7 @@ func upgradeBackupJSONV0(in []byte) ([]byte, error) {
 		}
 	case nil:
 	default:
-		return nil, fmt.Errorf("verify is %v, not a bool", v)
+		return fmt.Errorf("verify is %v, not a bool", v)
 	}
 	st["drill_network"] = nil
 	st["drill_timeout"] = defaultDrillTimeout
@@ -65,5 +44,5 @@ func upgradeBackupJSONV0(in []byte) ([]byte, error) {
 	st["exclude_disks"] = nil
 	st["skip_independent_disks"] = false
 	st["skipped_disks"] = []any{}
-	return json.Marshal(st)
+	return nil
 }

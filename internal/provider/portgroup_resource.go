@@ -123,14 +123,8 @@ func (m *portgroupModel) fill(p *hostnet.PortGroup) {
 // a vSwitch that does not exist, a name taken, and the removal of a port
 // group VMs use (naming them), unless this plan destroys those VMs first.
 func (r *portgroupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	var plan, state portgroupModel
-	if !req.State.Raw.IsNull() {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	}
-	if !req.Plan.Raw.IsNull() {
-		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	}
-	if resp.Diagnostics.HasError() || r.data == nil || r.data.hostnet == nil {
+	plan, state, ok := planAndState[portgroupModel](ctx, req, resp)
+	if !ok || r.data == nil || r.data.hostnet == nil {
 		return
 	}
 	api, dc := r.data.hostnet, r.data.datacenterScope(types.StringNull())

@@ -118,14 +118,8 @@ func restoreReplaceReasons(state, plan *restoreModel) []string {
 // ModifyPlan shows what the restore will overwrite, warns about it, and
 // warns when the guard will refuse it.
 func (r *restoreResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	var plan, state restoreModel
-	if !req.State.Raw.IsNull() {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	}
-	if !req.Plan.Raw.IsNull() {
-		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	}
-	if resp.Diagnostics.HasError() {
+	plan, state, ok := planAndState[restoreModel](ctx, req, resp)
+	if !ok {
 		return
 	}
 	if req.Plan.Raw.IsNull() { // forgetting: nothing on the host changes

@@ -54,14 +54,8 @@ func (r *snapshotResource) api(diags *diag.Diagnostics) snapshot.API {
 // the snapshot), refuses what the API cannot do, checks that the VM exists,
 // and warns about what the guard will refuse.
 func (r *snapshotResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	var plan, state snapshotModel
-	if !req.State.Raw.IsNull() {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	}
-	if !req.Plan.Raw.IsNull() {
-		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	}
-	if resp.Diagnostics.HasError() {
+	plan, state, ok := planAndState[snapshotModel](ctx, req, resp)
+	if !ok {
 		return
 	}
 	object := state.VMName.ValueString()

@@ -104,14 +104,8 @@ func (m *virtualDiskModel) fill(d *virtualdisk.Disk) {
 // ModifyPlan refuses a shrink, a path already taken, and deleting a disk a
 // VM has attached (naming the VMs), before anything changes.
 func (r *virtualDiskResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	var plan, state virtualDiskModel
-	if !req.State.Raw.IsNull() {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	}
-	if !req.Plan.Raw.IsNull() {
-		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	}
-	if resp.Diagnostics.HasError() || r.data == nil || r.data.disks == nil {
+	plan, state, ok := planAndState[virtualDiskModel](ctx, req, resp)
+	if !ok || r.data == nil || r.data.disks == nil {
 		return
 	}
 	api, dc := r.data.disks, r.data.datacenterScope(types.StringNull())

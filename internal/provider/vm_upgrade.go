@@ -1,13 +1,11 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/esxi-commander/terraform-provider-ceso/internal/vm"
 )
@@ -20,37 +18,20 @@ var _ resource.ResourceWithUpgradeState = (*vmResource)(nil)
 // and bus_number names the controller. Nothing else changed, so the JSON is
 // rewritten in place (no prior schema is needed).
 func (r *vmResource) UpgradeState(context.Context) map[int64]resource.StateUpgrader {
-	return map[int64]resource.StateUpgrader{0: {StateUpgrader: upgradeVMStateV0}}
+	return map[int64]resource.StateUpgrader{0: jsonUpgrader("ceso_vm", "VM", "VM", upgradeVMV0)}
 }
 
-func upgradeVMStateV0(_ context.Context, req resource.UpgradeStateRequest, resp *resource.UpgradeStateResponse) {
-	if req.RawState == nil || req.RawState.JSON == nil {
-		resp.Diagnostics.AddError("Cannot Upgrade VM State", "The stored ceso_vm state is empty or not JSON. Remove the resource from the state and import the VM again.")
-		return
-	}
-	out, err := upgradeVMJSONV0(req.RawState.JSON)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot Upgrade VM State",
-			fmt.Sprintf("The stored ceso_vm state (schema version 0) could not be read: %v. Remove the resource from the state and import the VM again.", err))
-		return
-	}
-	resp.DynamicValue = &tfprotov6.DynamicValue{JSON: out}
-}
+// upgradeVMJSONV0 is upgradeVMV0 on stored JSON.
+func upgradeVMJSONV0(in []byte) ([]byte, error) { return rewriteStateJSON(in, upgradeVMV0) }
 
-// upgradeVMJSONV0 adds bus_number to every disk and makes unit_number the
+// upgradeVMV0 adds bus_number to every disk and makes unit_number the
 // unit on that bus.
-func upgradeVMJSONV0(in []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(in))
-	dec.UseNumber()
-	var st map[string]any
-	if err := dec.Decode(&st); err != nil {
-		return nil, err
-	}
+func upgradeVMV0(st map[string]any) error {
 	disks, _ := st["disk"].([]any)
 	for i, d := range disks {
 		m, ok := d.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("disk %d is not an object", i)
+			return fmt.Errorf("disk %d is not an object", i)
 		}
 		m["bus_number"] = nil
 		n, ok := m["unit_number"].(json.Number)
@@ -59,11 +40,11 @@ func upgradeVMJSONV0(in []byte) ([]byte, error) {
 		}
 		v, err := n.Int64()
 		if err != nil || v < 0 || v > 1<<20 {
-			return nil, fmt.Errorf("disk %d has unit_number %s", i, n)
+			return fmt.Errorf("disk %d has unit_number %s", i, n)
 		}
 		fam, _ := m["controller_type"].(string)
 		bus, unit := vm.SplitLegacyUnit(fam, int32(v))
 		m["bus_number"], m["unit_number"] = bus, unit
 	}
-	return json.Marshal(st)
+	return nil
 }

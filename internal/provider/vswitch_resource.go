@@ -143,14 +143,8 @@ func splitHostID(id string) (host, name string) {
 // uplinks the host lacks or another vSwitch has, a name taken, and a
 // removal while VMs use the switch's port groups (naming them).
 func (r *vswitchResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	var plan, state vswitchModel
-	if !req.State.Raw.IsNull() {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	}
-	if !req.Plan.Raw.IsNull() {
-		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	}
-	if resp.Diagnostics.HasError() || r.data == nil || r.data.hostnet == nil {
+	plan, state, ok := planAndState[vswitchModel](ctx, req, resp)
+	if !ok || r.data == nil || r.data.hostnet == nil {
 		return
 	}
 	api, dc := r.data.hostnet, r.data.datacenterScope(types.StringNull())

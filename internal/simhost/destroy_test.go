@@ -18,17 +18,8 @@ import (
 // so the folder is still there when the call returns.
 func TestDestroyDeletesTheFolderFirst(t *testing.T) {
 	t.Parallel()
-	h, err := simhost.Start(simhost.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h, c := started(t, simhost.Options{})
 	ctx := context.Background()
-	c, err := h.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = c.Logout(ctx) }()
 	vm, err := find.NewFinder(c.Client).VirtualMachine(ctx, simhost.TemplateName)
 	if err != nil {
 		t.Fatal(err)
@@ -69,17 +60,8 @@ func TestDestroyDeletesTheFolderFirst(t *testing.T) {
 // delete them otherwise.
 func TestDestroyDeletesAttachedDisks(t *testing.T) {
 	t.Parallel()
-	h, err := simhost.Start(simhost.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h, c := started(t, simhost.Options{})
 	ctx := context.Background()
-	c, err := h.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = c.Logout(ctx) }()
 	vm, err := find.NewFinder(c.Client).VirtualMachine(ctx, simhost.TemplateName)
 	if err != nil {
 		t.Fatal(err)

@@ -17,17 +17,8 @@ import (
 // independent disk never: a snapshot leaves it out, as on a real host.
 func TestRunningDiskIsLocked(t *testing.T) {
 	t.Parallel()
-	h, err := simhost.Start(simhost.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	_, c := started(t, simhost.Options{})
 	ctx := context.Background()
-	c, err := h.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = c.Logout(ctx) }()
 	f := find.NewFinder(c.Client)
 	vm, err := f.VirtualMachine(ctx, simhost.TemplateName)
 	if err != nil {

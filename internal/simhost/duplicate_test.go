@@ -16,17 +16,8 @@ import (
 // alone made a second VM of the name); another name is made.
 func TestCreateVMRefusesADuplicateName(t *testing.T) {
 	t.Parallel()
-	h, err := simhost.Start(simhost.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	_, c := started(t, simhost.Options{})
 	ctx := context.Background()
-	c, err := h.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = c.Logout(ctx) }()
 	f := find.NewFinder(c.Client)
 	folder, err := f.DefaultFolder(ctx)
 	if err != nil {

@@ -19,17 +19,8 @@ import (
 // except in a VM whose notes hold simhost.SilentGuest.
 func TestGuestHeartbeat(t *testing.T) {
 	t.Parallel()
-	h, err := simhost.Start(simhost.Options{Templates: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h, c := started(t, simhost.Options{Templates: 2})
 	ctx := context.Background()
-	c, err := h.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = c.Logout(ctx) }()
 	f := find.NewFinder(c.Client)
 	booting, err := f.VirtualMachine(ctx, simhost.TemplateName)
 	if err != nil {

@@ -38,17 +38,8 @@ func addDevice(ctx context.Context, vm *object.VirtualMachine, d types.BaseVirtu
 // cannot be added on a standalone host.
 func TestPassthroughRules(t *testing.T) {
 	t.Parallel()
-	h, err := simhost.Start(simhost.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	_, c := started(t, simhost.Options{})
 	ctx := context.Background()
-	c, err := h.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = c.Logout(ctx) }()
 	finder := find.NewFinder(c.Client)
 	hs, err := finder.DefaultHostSystem(ctx)
 	if err != nil {
