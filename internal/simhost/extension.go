@@ -63,6 +63,10 @@ func extension(ctx *simulator.Context, m *simulator.Method) mo.Reference {
 		if n, ok := ctx.Map.Get(m.This).(*simulator.HostNetworkSystem); ok {
 			return &netExt{n}
 		}
+	case "FindChild":
+		if s, ok := ctx.Map.Get(m.This).(*simulator.SearchIndex); ok {
+			return &searchExt{s}
+		}
 	case "QueryConfigTarget":
 		if b, ok := ctx.Map.Get(m.This).(*simulator.EnvironmentBrowser); ok {
 			return &envExt{b}
