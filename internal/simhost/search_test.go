@@ -33,7 +33,10 @@ func TestFindChildSurvivesANamelessChild(t *testing.T) {
 	reg := h.Model.Map()
 	nameless := types.ManagedObjectReference{Type: "VirtualMachine", Value: "vm-in-flight"}
 	reg.Put(&mo.VirtualMachine{ManagedEntity: mo.ManagedEntity{ExtensibleManagedObject: mo.ExtensibleManagedObject{Self: nameless}}})
-	f := reg.Get(folder.Reference()).(*simulator.Folder)
+	f, ok := reg.Get(folder.Reference()).(*simulator.Folder)
+	if !ok {
+		t.Fatalf("%v is not a folder", folder.Reference())
+	}
 	reg.WithLock(h.Model.Service.Context, f, func() { f.ChildEntity = append([]types.ManagedObjectReference{nameless}, f.ChildEntity...) })
 
 	si := object.NewSearchIndex(c.Client)
