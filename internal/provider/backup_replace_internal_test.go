@@ -27,7 +27,7 @@ func TestBackupModifyPlanSeesReplacement(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = g.Close(context.Background()) })
-	r := &backupResource{data: &providerData{guard: g}}
+	r := &backupResource{resourceData: resourceData{data: &providerData{guard: g}}}
 	var sresp resource.SchemaResponse
 	r.Schema(ctx, resource.SchemaRequest{}, &sresp)
 	model := func(run string, retain bool) *backupModel {

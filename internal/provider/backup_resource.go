@@ -47,7 +47,7 @@ func NewBackupResource(version string) func() resource.Resource {
 }
 
 type backupResource struct {
-	data    *providerData
+	resourceData
 	version string
 }
 
@@ -59,8 +59,7 @@ var destinationPattern = regexp.MustCompile(`^\[[^\]]+\]`)
 // backups returns the backup domain API, or reports that no host is configured.
 func (d *providerData) backups(diags *diag.Diagnostics) backup.API {
 	if d == nil || d.client == nil {
-		diags.AddError("No Host Configured",
-			"Backups are made on an ESXi host or vCenter. Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
+		noHostConfigured(diags, "Backups are made on an ESXi host or vCenter.")
 		return nil
 	}
 	return d.backupAPI
@@ -77,10 +76,6 @@ func addBackupError(diags *diag.Diagnostics, summary string, err error) {
 
 func (r *backupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_backup"
-}
-
-func (r *backupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {

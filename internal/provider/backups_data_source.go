@@ -20,7 +20,7 @@ var _ datasource.DataSourceWithConfigure = (*backupsDataSource)(nil)
 // NewBackupsDataSource returns the ceso_backups data source.
 func NewBackupsDataSource() datasource.DataSource { return &backupsDataSource{} }
 
-type backupsDataSource struct{ data *providerData }
+type backupsDataSource struct{ dataSourceData }
 
 type backupsModel struct {
 	Destination types.String  `tfsdk:"destination"`
@@ -71,10 +71,6 @@ func newBackupEntry(e backup.Entry) backupEntry {
 
 func (d *backupsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_backups"
-}
-
-func (d *backupsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *backupsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {

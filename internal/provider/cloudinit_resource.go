@@ -25,11 +25,7 @@ var (
 // so restricted mode refuses them like any other change and they are audited.
 func NewCloudinitResource() resource.Resource { return &cloudinitResource{} }
 
-type cloudinitResource struct{ data *providerData }
-
-func (r *cloudinitResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
+type cloudinitResource struct{ resourceData }
 
 // cloudinitOp names the guarded operation. A payload writes nothing to a
 // host and the VM that uses it is not knowable here (any number may), so

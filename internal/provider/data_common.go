@@ -37,8 +37,7 @@ func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 // that read reads nothing more from the host and writes no record of its own.
 func (d *providerData) snapshot(ctx context.Context, diags *diag.Diagnostics, typeName string) *esxi.Snapshot {
 	if d == nil || d.client == nil {
-		diags.AddError("No Host Configured",
-			"This data source reads an ESXi host or vCenter. Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
+		noHostConfigured(diags, "This data source reads an ESXi host or vCenter.")
 		return nil
 	}
 	s, err := d.client.Inventory.Get(ctx)

@@ -21,8 +21,8 @@ func NewDatastoreDataSource() datasource.DataSource { return &datastoreDataSourc
 // NewDatastoresDataSource returns the ceso_datastores data source.
 func NewDatastoresDataSource() datasource.DataSource { return &datastoresDataSource{} }
 
-type datastoreDataSource struct{ data *providerData }
-type datastoresDataSource struct{ data *providerData }
+type datastoreDataSource struct{ dataSourceData }
+type datastoresDataSource struct{ dataSourceData }
 
 // datastoreFields are the attributes both data sources report per datastore.
 type datastoreFields struct {
@@ -72,10 +72,6 @@ func (d *datastoreDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 		Attributes: datastoreAttributes(true)}
 }
 
-func (d *datastoreDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *datastoreDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m datastoreFields
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -116,10 +112,6 @@ func (d *datastoresDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 				NestedObject: schema.NestedAttributeObject{Attributes: datastoreAttributes(false)}},
 		},
 	}
-}
-
-func (d *datastoresDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *datastoresDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

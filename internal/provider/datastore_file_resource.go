@@ -35,7 +35,7 @@ var (
 // NewDatastoreFileResource returns the ceso_datastore_file resource.
 func NewDatastoreFileResource() resource.Resource { return &datastoreFileResource{} }
 
-type datastoreFileResource struct{ data *providerData }
+type datastoreFileResource struct{ resourceData }
 
 const datastoreFileType = "ceso_datastore_file"
 
@@ -80,8 +80,7 @@ func (m *datastoreFileModel) fill(f *dsfile.File) {
 // files returns the datastore file domain API, or reports that no host is configured.
 func (d *providerData) files(diags *diag.Diagnostics) *dsfile.Manager {
 	if d == nil || d.client == nil {
-		diags.AddError("No Host Configured",
-			"Files are uploaded to an ESXi host's or vCenter's datastore. Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
+		noHostConfigured(diags, "Files are uploaded to an ESXi host's or vCenter's datastore.")
 		return nil
 	}
 	return dsfile.New(d.client)
@@ -89,10 +88,6 @@ func (d *providerData) files(diags *diag.Diagnostics) *dsfile.Manager {
 
 func (r *datastoreFileResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_datastore_file"
-}
-
-func (r *datastoreFileResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *datastoreFileResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {

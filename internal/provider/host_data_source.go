@@ -13,7 +13,7 @@ var _ datasource.DataSourceWithConfigure = (*hostDataSource)(nil)
 // NewHostDataSource returns the ceso_host data source.
 func NewHostDataSource() datasource.DataSource { return &hostDataSource{} }
 
-type hostDataSource struct{ data *providerData }
+type hostDataSource struct{ dataSourceData }
 
 type hostModel struct {
 	Name             types.String `tfsdk:"name"`
@@ -78,10 +78,6 @@ func (d *hostDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 			"uptime_seconds":     schema.Int64Attribute{Computed: true, MarkdownDescription: "Seconds since the host booted."},
 		},
 	}
-}
-
-func (d *hostDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *hostDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

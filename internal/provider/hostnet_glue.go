@@ -50,8 +50,7 @@ func (d *providerData) isArriving(kind, name string) bool {
 // no host is configured.
 func (d *providerData) hostNetworking(diags *diag.Diagnostics, typeName string) hostnet.API {
 	if d == nil || d.hostnet == nil {
-		diags.AddError("No Host Configured",
-			typeName+" manages the networking of an ESXi host. Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
+		noHostConfigured(diags, typeName+" manages the networking of an ESXi host.")
 		return nil
 	}
 	return d.hostnet

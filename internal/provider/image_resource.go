@@ -26,15 +26,14 @@ var (
 // NewImageResource returns the ceso_image resource.
 func NewImageResource() resource.Resource { return &imageResource{} }
 
-type imageResource struct{ data *providerData }
+type imageResource struct{ resourceData }
 
 const imageType = "ceso_image"
 
 // images returns the image domain API, or reports that no host is configured.
 func (d *providerData) images(diags *diag.Diagnostics) *image.Manager {
 	if d == nil || d.client == nil {
-		diags.AddError("No Host Configured",
-			"Images are deployed to an ESXi host or vCenter. Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
+		noHostConfigured(diags, "Images are deployed to an ESXi host or vCenter.")
 		return nil
 	}
 	return image.New(d.client)
@@ -51,10 +50,6 @@ func addImageError(diags *diag.Diagnostics, summary string, err error) {
 
 func (r *imageResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_image"
-}
-
-func (r *imageResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {

@@ -21,8 +21,8 @@ func NewNetworkDataSource() datasource.DataSource { return &networkDataSource{} 
 // NewNetworksDataSource returns the ceso_networks data source.
 func NewNetworksDataSource() datasource.DataSource { return &networksDataSource{} }
 
-type networkDataSource struct{ data *providerData }
-type networksDataSource struct{ data *providerData }
+type networkDataSource struct{ dataSourceData }
+type networksDataSource struct{ dataSourceData }
 
 type networkFields struct {
 	ID         types.String `tfsdk:"id"`
@@ -62,10 +62,6 @@ func (d *networkDataSource) Metadata(_ context.Context, req datasource.MetadataR
 func (d *networkDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{MarkdownDescription: "One network (standard or distributed port group) by name or path.",
 		Attributes: networkAttributes(true)}
-}
-
-func (d *networkDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *networkDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -108,10 +104,6 @@ func (d *networksDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				NestedObject: schema.NestedAttributeObject{Attributes: networkAttributes(false)}},
 		},
 	}
-}
-
-func (d *networksDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *networksDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -32,7 +32,7 @@ var (
 // NewPortGroupResource returns the ceso_portgroup resource.
 func NewPortGroupResource() resource.Resource { return &portgroupResource{} }
 
-type portgroupResource struct{ data *providerData }
+type portgroupResource struct{ resourceData }
 
 const portgroupType = "ceso_portgroup"
 
@@ -57,10 +57,6 @@ type shapingModel struct {
 
 func (r *portgroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_portgroup"
-}
-
-func (r *portgroupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *portgroupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {

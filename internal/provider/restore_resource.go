@@ -33,18 +33,12 @@ var (
 // over an existing VM.
 func NewRestoreResource() resource.Resource { return &restoreResource{} }
 
-type restoreResource struct {
-	data *providerData
-}
+type restoreResource struct{ resourceData }
 
 const restoreType = "ceso_restore"
 
 func (r *restoreResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_restore"
-}
-
-func (r *restoreResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *restoreResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {

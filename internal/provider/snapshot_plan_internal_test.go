@@ -27,7 +27,7 @@ func TestSnapshotModifyPlanNamesRevert(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = g.Close(context.Background()) })
-	r := &snapshotResource{data: &providerData{guard: g}}
+	r := &snapshotResource{resourceData: resourceData{data: &providerData{guard: g}}}
 	var sresp resource.SchemaResponse
 	r.Schema(ctx, resource.SchemaRequest{}, &sresp)
 	model := func(name, revert string, memory bool) *snapshotModel {

@@ -24,7 +24,7 @@ var (
 // NewSnapshotResource returns the ceso_snapshot resource.
 func NewSnapshotResource() resource.Resource { return &snapshotResource{} }
 
-type snapshotResource struct{ data *providerData }
+type snapshotResource struct{ resourceData }
 
 const snapshotType = "ceso_snapshot"
 
@@ -36,15 +36,10 @@ func (r *snapshotResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 	resp.Schema = snapshotSchema(ctx)
 }
 
-func (r *snapshotResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 // api returns the snapshot domain API, or reports that no host is configured.
 func (r *snapshotResource) api(diags *diag.Diagnostics) snapshot.API {
 	if r.data == nil || r.data.snapshots == nil {
-		diags.AddError("No Host Configured",
-			"ceso_snapshot manages snapshots on an ESXi host or vCenter. Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
+		noHostConfigured(diags, "ceso_snapshot manages snapshots on an ESXi host or vCenter.")
 		return nil
 	}
 	return r.data.snapshots

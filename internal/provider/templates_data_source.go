@@ -13,7 +13,7 @@ var _ datasource.DataSourceWithConfigure = (*templatesDataSource)(nil)
 // NewTemplatesDataSource returns the ceso_templates data source.
 func NewTemplatesDataSource() datasource.DataSource { return &templatesDataSource{} }
 
-type templatesDataSource struct{ data *providerData }
+type templatesDataSource struct{ dataSourceData }
 
 type templatesModel struct {
 	Datacenter types.String `tfsdk:"datacenter"`
@@ -36,10 +36,6 @@ func (d *templatesDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 				NestedObject: schema.NestedAttributeObject{Attributes: vmSummaryAttributes()}},
 		},
 	}
-}
-
-func (d *templatesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *templatesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

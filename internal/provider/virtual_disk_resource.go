@@ -35,7 +35,7 @@ var (
 // NewVirtualDiskResource returns the ceso_virtual_disk resource.
 func NewVirtualDiskResource() resource.Resource { return &virtualDiskResource{} }
 
-type virtualDiskResource struct{ data *providerData }
+type virtualDiskResource struct{ resourceData }
 
 const virtualDiskType = "ceso_virtual_disk"
 
@@ -52,10 +52,6 @@ type virtualDiskModel struct {
 
 func (r *virtualDiskResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_virtual_disk"
-}
-
-func (r *virtualDiskResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *virtualDiskResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -163,8 +159,7 @@ func diskReplaceReasons(state, plan *virtualDiskModel) []string {
 
 func (r *virtualDiskResource) api(diags *diag.Diagnostics) virtualdisk.API {
 	if r.data == nil || r.data.disks == nil {
-		diags.AddError("No Host Configured",
-			"ceso_virtual_disk makes disks on an ESXi host or vCenter. Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
+		noHostConfigured(diags, "ceso_virtual_disk makes disks on an ESXi host or vCenter.")
 		return nil
 	}
 	return r.data.disks

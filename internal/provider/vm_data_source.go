@@ -28,8 +28,8 @@ func NewVMDataSource() datasource.DataSource { return &vmDataSource{} }
 // NewVMsDataSource returns the ceso_vms data source.
 func NewVMsDataSource() datasource.DataSource { return &vmsDataSource{} }
 
-type vmDataSource struct{ data *providerData }
-type vmsDataSource struct{ data *providerData }
+type vmDataSource struct{ dataSourceData }
+type vmsDataSource struct{ dataSourceData }
 
 // TemplateMarkerKey marks a VM as a ceso template on a standalone host, where
 // VMware's template flag needs vCenter.
@@ -126,10 +126,6 @@ func (d *vmsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, re
 	}
 }
 
-func (d *vmsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *vmsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m vmsModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -201,10 +197,6 @@ func (d *vmDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, res
 func (d *vmDataSource) ConfigValidators(_ context.Context) []datasource.ConfigValidator {
 	return []datasource.ConfigValidator{datasourcevalidator.ExactlyOneOf(
 		path.MatchRoot("name"), path.MatchRoot("uuid"), path.MatchRoot("path"))}
-}
-
-func (d *vmDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *vmDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

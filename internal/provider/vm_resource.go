@@ -31,7 +31,7 @@ var (
 // NewVMResource returns the ceso_vm resource.
 func NewVMResource() resource.Resource { return &vmResource{} }
 
-type vmResource struct{ data *providerData }
+type vmResource struct{ resourceData }
 
 const vmType = "ceso_vm"
 
@@ -43,15 +43,10 @@ func (r *vmResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp 
 	resp.Schema = vmSchema(ctx)
 }
 
-func (r *vmResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 // api returns the VM domain API, or reports that no host is configured.
 func (r *vmResource) api(diags *diag.Diagnostics) vm.API {
 	if r.data == nil || r.data.vms == nil {
-		diags.AddError("No Host Configured",
-			"ceso_vm manages VMs on an ESXi host or vCenter. Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
+		noHostConfigured(diags, "ceso_vm manages VMs on an ESXi host or vCenter.")
 		return nil
 	}
 	return r.data.vms

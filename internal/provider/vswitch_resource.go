@@ -36,7 +36,7 @@ var (
 // NewVSwitchResource returns the ceso_vswitch resource.
 func NewVSwitchResource() resource.Resource { return &vswitchResource{} }
 
-type vswitchResource struct{ data *providerData }
+type vswitchResource struct{ resourceData }
 
 const vswitchType = "ceso_vswitch"
 
@@ -53,10 +53,6 @@ type vswitchModel struct {
 
 func (r *vswitchResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_vswitch"
-}
-
-func (r *vswitchResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // hostAttribute is the host a vSwitch or port group lives on.
