@@ -383,9 +383,7 @@ func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if api == nil {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, 30*time.Minute)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := within(ctx, &resp.Diagnostics, state.Timeouts.Delete, 30*time.Minute)
 	defer cancel()
 	op := guard.Op{ResourceType: backupType, Object: state.VMName.ValueString(), ID: state.ID.ValueString(), Action: policy.ActionBackupDelete, Details: details}
 	r.data.guarded(ctx, &resp.Diagnostics, op, "Cannot Delete Backup", func(ctx context.Context) error {

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -30,4 +31,12 @@ func (c *dataSourceData) Configure(_ context.Context, req datasource.ConfigureRe
 func noHostConfigured(diags *diag.Diagnostics, what string) {
 	diags.AddError("No Host Configured",
 		what+" Set host, username and password in the provider block (or CESO_HOST, CESO_USERNAME, CESO_PASSWORD).")
+}
+
+// within gives ctx the operation's time limit: the one the timeouts block
+// sets (timeout is its Create, Update or Delete), else def.
+func within(ctx context.Context, diags *diag.Diagnostics, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration) (context.Context, context.CancelFunc) {
+	t, d := timeout(ctx, def)
+	diags.Append(d...)
+	return context.WithTimeout(ctx, t)
 }

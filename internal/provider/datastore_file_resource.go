@@ -177,9 +177,7 @@ func (r *datastoreFileResource) Create(ctx context.Context, req resource.CreateR
 	if resp.Diagnostics.HasError() || api == nil {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, 2*time.Hour)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := within(ctx, &resp.Diagnostics, plan.Timeouts.Create, 2*time.Hour)
 	defer cancel()
 	spec := plan.spec(r.data.datacenter)
 	// Removing a temporary file an interrupted upload left deletes a file
@@ -285,9 +283,7 @@ func (r *datastoreFileResource) Delete(ctx context.Context, req resource.DeleteR
 	if resp.Diagnostics.HasError() || api == nil {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, 10*time.Minute)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := within(ctx, &resp.Diagnostics, state.Timeouts.Delete, 10*time.Minute)
 	defer cancel()
 	op := guard.Op{ResourceType: datastoreFileType, Object: state.Path.ValueString(), ID: state.ID.ValueString(), Action: policy.ActionFileDelete,
 		Details: map[string]any{"size": state.Size.ValueInt64()}}

@@ -231,9 +231,7 @@ func (r *imageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	if resp.Diagnostics.HasError() || api == nil {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, 10*time.Minute)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := within(ctx, &resp.Diagnostics, state.Timeouts.Delete, 10*time.Minute)
 	defer cancel()
 	op := guard.Op{ResourceType: imageType, Object: state.Name.ValueString(), ID: state.UUID.ValueString(), StateName: state.Name.ValueString(),
 		Current: currentImageName(api, state.UUID.ValueString()), Action: policy.ActionImageDelete,

@@ -191,9 +191,7 @@ func (r *restoreResource) Create(ctx context.Context, req resource.CreateRequest
 	if resp.Diagnostics.HasError() || api == nil {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, 4*time.Hour)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := within(ctx, &resp.Diagnostics, plan.Timeouts.Create, 4*time.Hour)
 	defer cancel()
 	spec := plan.spec(r.data.datacenterScope(types.StringNull()))
 	p, err := api.PlanInPlace(ctx, spec)

@@ -106,9 +106,7 @@ func (r *snapshotResource) Create(ctx context.Context, req resource.CreateReques
 	if resp.Diagnostics.HasError() || api == nil {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, 30*time.Minute)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := within(ctx, &resp.Diagnostics, plan.Timeouts.Create, 30*time.Minute)
 	defer cancel()
 	spec := plan.spec()
 	name, err := api.VMName(ctx, spec.VM)
@@ -184,9 +182,7 @@ func (r *snapshotResource) Update(ctx context.Context, req resource.UpdateReques
 	if resp.Diagnostics.HasError() || api == nil {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, 30*time.Minute)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := within(ctx, &resp.Diagnostics, plan.Timeouts.Update, 30*time.Minute)
 	defer cancel()
 	vmUUID, id, err := state.ids()
 	if err != nil {
@@ -248,9 +244,7 @@ func (r *snapshotResource) Delete(ctx context.Context, req resource.DeleteReques
 	if resp.Diagnostics.HasError() || api == nil {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, 30*time.Minute)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := within(ctx, &resp.Diagnostics, state.Timeouts.Delete, 30*time.Minute)
 	defer cancel()
 	vmUUID, id, err := state.ids()
 	if err != nil {

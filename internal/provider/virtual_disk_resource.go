@@ -172,9 +172,7 @@ func (r *virtualDiskResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() || api == nil {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, 30*time.Minute)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := within(ctx, &resp.Diagnostics, plan.Timeouts.Create, 30*time.Minute)
 	defer cancel()
 	want := plan.want()
 	var got *virtualdisk.Disk
@@ -227,9 +225,7 @@ func (r *virtualDiskResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() || api == nil {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, 30*time.Minute)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := within(ctx, &resp.Diagnostics, plan.Timeouts.Update, 30*time.Minute)
 	defer cancel()
 	want := plan.want()
 	var got *virtualdisk.Disk

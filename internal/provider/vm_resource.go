@@ -362,9 +362,7 @@ func (r *vmResource) Delete(ctx context.Context, req resource.DeleteRequest, res
 	if resp.Diagnostics.HasError() || api == nil {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, 30*time.Minute)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := within(ctx, &resp.Diagnostics, state.Timeouts.Delete, 30*time.Minute)
 	defer cancel()
 	op := vmOp(&state, state.Name.ValueString(), policy.ActionDelete)
 	op.Current = currentName(api, state.ID.ValueString())
